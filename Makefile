@@ -1,0 +1,54 @@
+# Serverwise: `make run` serves the guide, `make test` runs every test. Both set everything up.
+SHELL := /bin/bash
+HOST ?= 127.0.0.1
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+# Debian packages the tests drive (browsers and the real validators of generated configs).
+APT_PACKAGES :=
+
+.PHONY: run test venv install install-dev system-deps migrate collectstatic benchmark clean
+
+$(BIN)/python:
+	@python="$$(PYTHON='$(PYTHON)' scripts/find-python)" && echo "Using $$python" && "$$python" -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+venv: $(BIN)/python
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+system-deps:
+	@missing=""; for pkg in $(APT_PACKAGES); do dpkg -s "$$pkg" >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+collectstatic: install
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+run: migrate collectstatic
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py
+
+test: install-dev system-deps
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+benchmark: migrate collectstatic
+	$(BIN)/python scripts/benchmark.py
+
+clean:
+	rm -rf $(VENV) staticfiles

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import path
+
+from decisions import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("recommend/", views.result, name="result"),
+    path("recommend.json", views.result_json, name="result-json"),
+    path("servers/", views.servers, name="servers"),
+    path("health", views.health, name="health"),
+    path("admin/", admin.site.urls),
+]

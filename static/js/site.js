@@ -1,0 +1,21 @@
+// Progressive enhancements only: every page works without this file.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) return;
+  const field = document.querySelector(button.dataset.copy);
+  const status = button.parentElement.querySelector(".copy-status");
+  try {
+    await navigator.clipboard.writeText(field.value);
+    if (status) status.textContent = "Copied";
+  } catch {
+    field.select();
+    if (status) status.textContent = "Press Ctrl+C to copy";
+  }
+});
+
+function revealCopyButtons() {
+  if (!navigator.clipboard) return;
+  document.querySelectorAll("[data-copy][hidden]").forEach((button) => { button.hidden = false; });
+}
+document.addEventListener("DOMContentLoaded", revealCopyButtons);
+document.addEventListener("htmx:afterSettle", revealCopyButtons);
