@@ -126,23 +126,50 @@ def current() -> Criteria:
 
 
 def _server_info(row) -> ServerInfo:
+    return _server_from_fields({name: getattr(row, name) for name in ServerInfo.__dataclass_fields__})
+
+
+def _server_from_fields(fields: dict) -> ServerInfo:
+    def lines(text: str) -> tuple[str, ...]:
+        return tuple(line.strip() for line in text.splitlines() if line.strip())
+
     return ServerInfo(
-        slug=row.slug,
-        name=row.name,
-        position=row.position,
-        version=row.version,
-        summary=row.summary,
-        interfaces=row.interfaces,
-        protocols=row.protocols,
-        websockets=row.websockets,
-        maturity=row.maturity,
-        strengths=tuple(line.strip() for line in row.strengths.splitlines() if line.strip()),
-        limitations=tuple(line.strip() for line in row.limitations.splitlines() if line.strip()),
-        when_to_use=row.when_to_use,
-        memory_article_mib=row.memory_article_mib,
-        memory_article_source=row.memory_article_source,
-        memory_rss_mib=row.memory_rss_mib,
-        memory_pss_mib=row.memory_pss_mib,
-        memory_uss_mib=row.memory_uss_mib,
-        memory_measured_source=row.memory_measured_source,
+        **fields
+        | {
+            "strengths": lines(fields["strengths"]),
+            "limitations": lines(fields["limitations"]),
+            "memory_rss_mib": Decimal(fields["memory_rss_mib"]),
+            "memory_pss_mib": Decimal(fields["memory_pss_mib"]),
+            "memory_uss_mib": Decimal(fields["memory_uss_mib"]),
+        }
+    )
+
+
+def from_data(data: dict, version: int = 0) -> Criteria:
+    """Criteria from the JSON format of decisions/seed/criteria.json, with no database involved."""
+    questions = sorted(data["questions"], key=lambda q: (q["position"], q["slug"]))
+    return Criteria(
+        version=version,
+        changed_at=None,
+        servers=tuple(
+            _server_from_fields({name: row[name] for name in ServerInfo.__dataclass_fields__})
+            for row in sorted(data["servers"], key=lambda s: (s["position"], s["slug"]))
+        ),
+        questions=tuple(
+            QuestionInfo(
+                q["slug"],
+                q["text"],
+                q.get("help_text", ""),
+                tuple(
+                    OptionInfo(
+                        o["slug"],
+                        o["label"],
+                        o.get("help_text", ""),
+                        {slug: EffectInfo(e["points"], e["excluded"], e["reason"]) for slug, e in o.get("effects", {}).items()},
+                    )
+                    for o in sorted(q["options"], key=lambda o: (o["position"], o["slug"]))
+                ),
+            )
+            for q in questions
+        ),
     )

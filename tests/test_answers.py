@@ -1,0 +1,90 @@
+"""Parsing and validating answers from a query string. No database."""
+
+import pytest
+
+from decisions.answers import Answers, InvalidAnswers, parse
+from decisions.criteria import from_data
+from decisions.seeding import default_criteria
+
+QUESTIONS = from_data(default_criteria()).questions
+
+
+def q(**values):
+    return {name: value if isinstance(value, list) else [value] for name, value in values.items()}
+
+
+def errors_for(query) -> dict:
+    with pytest.raises(InvalidAnswers) as caught:
+        parse(query, QUESTIONS)
+    return caught.value.errors
+
+
+def test_it_reads_answers_and_defaults():
+    answers = parse(q(framework="django", deploy="docker"), QUESTIONS)
+    assert answers.choices == {"framework": "django", "deploy": "docker"}
+    assert (answers.cores, answers.port, answers.host, answers.app_path) == (2, 8000, "0.0.0.0", "mysite.wsgi:application")
+
+
+def test_it_treats_empty_values_as_unanswered():
+    assert parse(q(framework="", cores="", app=" "), QUESTIONS) == Answers()
+
+
+def test_it_ignores_unknown_keys():
+    assert parse(q(framework="flask", utm_source="news", fbclid="abc"), QUESTIONS).choices == {"framework": "flask"}
+
+
+def test_it_names_the_allowed_values_of_a_bad_option():
+    error = errors_for(q(framework="rails"))["framework"]
+    assert error.allowed == ("django", "flask", "fastapi", "starlette", "other-wsgi", "other-asgi")
+    assert "django" in error.message
+
+
+def test_it_refuses_two_different_answers_to_one_question():
+    assert "framework" in errors_for(q(framework=["django", "flask"]))
+
+
+@pytest.mark.parametrize("value", ["0", "257", "-1", "two", "1e3", "٣", "9" * 5000])
+def test_it_refuses_bad_cores(value):
+    assert errors_for(q(cores=value))["cores"].allowed == ("a whole number from 1 to 256",)
+
+
+@pytest.mark.parametrize("value", ["0", "65536", "80a"])
+def test_it_refuses_bad_ports(value):
+    assert "port" in errors_for(q(port=value))
+
+
+@pytest.mark.parametrize("value", ["0.0.0.0", "::", "127.0.0.1", "example.com", "app-1.internal", "localhost"])
+def test_it_accepts_ip_addresses_and_hostnames(value):
+    assert parse(q(host=value), QUESTIONS).host == value
+
+
+@pytest.mark.parametrize("value", ["a b", "exa_mple.com", "-bad.com", "1.2.3.4.5", "x" * 64 + ".com", "a;rm -rf /", "host\nname", '"quoted"'])
+def test_it_refuses_hosts_that_could_break_a_config(value):
+    assert "host" in errors_for(q(host=value))
+
+
+@pytest.mark.parametrize("value", ["app:app", "mysite.wsgi:application", "pkg.sub_mod:create.app"])
+def test_it_accepts_python_import_paths(value):
+    assert parse(q(app=value), QUESTIONS).app_path == value
+
+
+@pytest.mark.parametrize("value", ["app", "app:", ":app", "my-site:app", "app:app()", "app:app; import os", "a.b:c\n[uwsgi]", "x" * 300 + ":a"])
+def test_it_refuses_anything_but_an_import_path_for_app(value):
+    assert "app" in errors_for(q(app=value))
+
+
+def test_it_reports_every_bad_field_at_once_and_keeps_the_good_ones():
+    with pytest.raises(InvalidAnswers) as caught:
+        parse(q(framework="x", port="0", realtime="websockets"), QUESTIONS)
+    assert set(caught.value.errors) == {"framework", "port"}
+    assert caught.value.answers.choices == {"realtime": "websockets"}
+
+
+def test_it_writes_a_canonical_query_in_question_order_without_defaults():
+    answers = parse(q(deploy="docker", framework="fastapi", cores="2", port="9000", utm_source="x"), QUESTIONS)
+    assert answers.query_string(QUESTIONS) == "framework=fastapi&deploy=docker&port=9000"
+
+
+def test_it_defaults_the_app_path_from_the_framework():
+    assert parse(q(framework="fastapi"), QUESTIONS).app_path == "main:app"
+    assert parse(q(framework="django", **{"async": "yes"}), QUESTIONS).app_path == "mysite.asgi:application"

@@ -1,0 +1,50 @@
+"""A result is a pure function of (answers, criteria version): ETags, 304s, cache and query counts."""
+
+import pytest
+
+from decisions.models import Effect
+
+pytestmark = pytest.mark.django_db
+PAGES = ["/", "/recommend/", "/recommend.json"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_it_answers_a_repeat_visit_with_304(client, page):
+    first = client.get(f"{page}?framework=flask")
+    assert first.status_code == 200 and first["ETag"]
+    repeat = client.get(f"{page}?framework=flask", headers={"If-None-Match": first["ETag"]})
+    assert repeat.status_code == 304
+
+
+def test_it_gives_equivalent_queries_the_same_etag(client):
+    a = client.get("/recommend/?framework=flask&deploy=docker")["ETag"]
+    b = client.get("/recommend/?deploy=docker&utm_source=x&framework=flask&cores=2")["ETag"]
+    assert a == b != client.get("/recommend/?framework=django")["ETag"]
+
+
+def test_it_gives_htmx_requests_their_own_etag(client):
+    full = client.get("/?framework=flask")["ETag"]
+    partial = client.get("/?framework=flask", headers={"HX-Request": "true"})["ETag"]
+    assert full != partial
+
+
+def test_it_changes_the_etag_and_the_answer_when_criteria_change(client):
+    before = client.get("/recommend.json?framework=django")
+    effect = Effect.objects.get(option__question__slug="framework", option__slug="django", server__slug="uwsgi")
+    effect.points = 9
+    effect.save()  # the save bumps the criteria version
+    after = client.get("/recommend.json?framework=django", headers={"If-None-Match": before["ETag"]})
+    assert after.status_code == 200
+    assert before.json()["recommended"] == "gunicorn" and after.json()["recommended"] == "uwsgi"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_it_costs_at_most_three_queries_cold_or_warm(client, page, django_assert_max_num_queries):
+    from decisions import criteria
+
+    criteria._memo.clear()
+    query = "framework=fastapi&async=yes&realtime=websockets&http=http2&current=none&bottleneck=no&workload=high-concurrency&memory=tight&priority=proven&deploy=docker&tls=proxy&asynclib=asyncio"
+    with django_assert_max_num_queries(3):
+        assert client.get(f"{page}?{query}").status_code == 200
+    with django_assert_max_num_queries(1):
+        assert client.get(f"{page}?{query}&cores=3").status_code == 200

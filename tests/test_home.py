@@ -1,0 +1,72 @@
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_shows_every_question_as_a_plain_get_form(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<form id="questionnaire"' in html and 'method="get"' in html and 'action="/recommend/"' in html
+    for slug in ("framework", "async", "realtime", "http", "asynclib", "current", "bottleneck", "workload", "memory", "priority", "deploy", "tls"):
+        assert f'name="{slug}"' in html
+    for parameter in ("cores", "port", "host", "app"):
+        assert f'name="{parameter}"' in html
+
+
+def test_it_wires_the_form_to_htmx_with_the_vendored_script(client):
+    html = client.get("/").content.decode()
+    assert 'hx-get="/"' in html and 'hx-target="#result-region"' in html
+    assert "/static/django_htmx/htmx-2" in html
+    assert all(src.startswith("/static/") for src in re.findall(r'<script[^>]* src="([^"]+)"', html))
+
+
+def test_it_checks_the_answers_from_the_query(client):
+    html = client.get("/?framework=flask&tls=app").content.decode()
+    assert 'id="q-framework-flask" name="framework" value="flask" checked' in html
+    assert 'id="q-tls-app" name="tls" value="app" checked' in html
+    assert 'id="q-http-skip" name="http" value="" checked' in html
+
+
+def test_it_shows_the_result_for_the_answers_below_the_form(client):
+    html = client.get("/?framework=django&async=no").content.decode()
+    assert 'data-recommended="gunicorn"' in html
+
+
+def test_it_returns_only_the_result_region_to_htmx_and_replaces_the_url(client):
+    response = client.get("/?async=no&framework=django&utm_source=x", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" not in html and '<form id="questionnaire"' not in html
+    assert 'data-recommended="gunicorn"' in html
+    assert response["HX-Replace-Url"] == "/?framework=django&async=no"
+    assert "HX-Request" in response["Vary"]
+
+
+def test_it_shows_errors_at_the_field_with_a_400(client):
+    response = client.get("/?port=70000&framework=rails&host=<script>alert(1)</script>")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="error-port">Give a whole number from 1 to 65535.' in html
+    assert 'id="error-framework">Choose one of: django, flask, fastapi, starlette, other-wsgi, other-asgi.' in html
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the typed value is kept, escaped
+
+
+def test_it_sends_field_errors_out_of_band_to_htmx(client):
+    response = client.get("/?port=0", headers={"HX-Request": "true"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="error-port" hx-swap-oob="true">Give a whole number' in html
+    assert 'id="error-cores" hx-swap-oob="true"></p>' in html
+
+
+def test_it_clears_field_errors_once_the_answers_are_valid(client):
+    html = client.get("/?port=8080", headers={"HX-Request": "true"}).content.decode()
+    assert 'id="error-port" hx-swap-oob="true"></p>' in html
+
+
+def test_it_refuses_other_methods(client):
+    assert client.post("/").status_code == 405

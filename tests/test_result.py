@@ -1,0 +1,59 @@
+import pytest
+
+from decisions.models import Effect
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_explains_the_recommendation(client):
+    response = client.get("/recommend/?framework=fastapi&async=yes&realtime=websockets")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-recommended="uvicorn"' in html
+    assert "Uvicorn is the standard choice for FastAPI." in html
+    assert "Native WebSocket support." in html
+    assert "Ruled out" in html and "uWSGI has no ASGI support" in html
+
+
+def test_it_lists_all_five_servers_in_ranking_order(client):
+    html = client.get("/recommend/?framework=django&async=no").content.decode()
+    ranking = html[html.index('class="ranking"') :]
+    positions = [ranking.index(f'<span class="server-name">{name}</span>') for name in ("Gunicorn", "uWSGI", "Granian")]
+    assert positions == sorted(positions)
+    assert ranking.count('class="server-name"') == 5
+
+
+def test_it_shows_the_memory_table_with_sources_and_the_workers_estimate(client):
+    html = client.get("/recommend/?framework=django&cores=4").content.decode()
+    assert "~30 MB" in html and "9.7 MiB" in html
+    assert "2 × 4 cores + 1 = 9" in html
+    assert "~87 MiB measured" in html  # 9 workers x 9.7 MiB PSS
+    assert "Approximate memory per worker" in html and "November 2026" in html
+
+
+def test_it_offers_a_permalink_and_a_way_to_change_the_answers(client):
+    html = client.get("/recommend/?deploy=docker&framework=flask&fbclid=x").content.decode()
+    assert 'value="http://testserver/recommend/?framework=flask&amp;deploy=docker"' in html
+    assert 'data-copy="#permalink"' in html
+    assert 'href="/?framework=flask&amp;deploy=docker"' in html
+    assert "<dd>Flask</dd>" in html
+
+
+def test_it_says_so_when_no_server_fits(client):
+    Effect.objects.filter(option__slug="trio", server__slug="hypercorn").update(points=0, excluded=True, reason="x")
+    from decisions.models import CriteriaVersion
+
+    CriteriaVersion.bump()
+    html = client.get("/recommend/?asynclib=trio").content.decode()
+    assert 'data-recommended=""' in html and "Every server is ruled out" in html
+
+
+def test_it_shows_the_form_with_errors_for_bad_answers(client):
+    response = client.get("/recommend/?cores=abc")
+    assert response.status_code == 400
+    assert 'id="error-cores">Give a whole number from 1 to 256.' in response.content.decode()
+
+
+def test_it_returns_only_the_result_partial_to_htmx(client):
+    html = client.get("/recommend/?framework=flask", headers={"HX-Request": "true"}).content.decode()
+    assert html.lstrip().startswith('<article id="result"')

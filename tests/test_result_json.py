@@ -1,0 +1,48 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_returns_the_ranking_as_json(client):
+    response = client.get("/recommend.json?framework=django&async=no&utm_source=x")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["answers"] == {"framework": "django", "async": "no", "cores": 2, "port": 8000, "host": "0.0.0.0", "app": "mysite.wsgi:application"}
+    assert data["recommended"] == "gunicorn"
+    assert [entry["server"] for entry in data["ranking"]][0] == "gunicorn"
+    assert len(data["ranking"]) == 5
+    gunicorn = data["ranking"][0]
+    assert gunicorn == {
+        "server": "gunicorn",
+        "name": "Gunicorn",
+        "score": 5,
+        "eligible": True,
+        "reasons": [
+            {"question": "framework", "text": "Gunicorn is the default choice for Django.", "points": 3},
+            {"question": "async", "text": gunicorn["reasons"][1]["text"], "points": 2},
+        ],
+        "excluded_because": [],
+    }
+    assert data["permalink"] == "http://testserver/recommend/?framework=django&async=no"
+
+
+def test_it_explains_exclusions(client):
+    data = client.get("/recommend.json?http=http3").json()
+    assert data["recommended"] == "hypercorn"
+    uwsgi = next(entry for entry in data["ranking"] if entry["server"] == "uwsgi")
+    assert uwsgi["eligible"] is False
+    assert uwsgi["excluded_because"] == [{"question": "http", "text": "uWSGI has no HTTP/3 (QUIC)."}]
+
+
+def test_it_answers_400_naming_each_bad_field_and_its_allowed_values(client):
+    response = client.get("/recommend.json?framework=rails&cores=0&port=x&host=a%20b&app=1x")
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert set(errors) == {"framework", "cores", "port", "host", "app"}
+    assert errors["framework"]["allowed"] == ["django", "flask", "fastapi", "starlette", "other-wsgi", "other-asgi"]
+    assert errors["cores"]["allowed"] == ["a whole number from 1 to 256"]
+
+
+def test_it_never_500s_on_hostile_input(client):
+    for query in ("framework=%00", "cores=" + "9" * 10000, "host=%E2%80%AE", "app=a:b%0A", "framework=django&framework=flask", "%ZZ=1"):
+        assert client.get(f"/recommend.json?{query}").status_code in (200, 400)
