@@ -5,7 +5,6 @@ from datetime import datetime
 from decimal import Decimal
 from threading import Lock
 
-from django.db.models import Subquery
 
 
 @dataclass(frozen=True)
@@ -82,47 +81,36 @@ _memo_lock = Lock()
 
 def current() -> Criteria:
     """The criteria in force: one query while the memo is fresh, three when it is not."""
-    from decisions.models import CriteriaVersion, Effect, Option, Server
+    from decisions.models import CriteriaVersion, Option, Server
 
-    # The servers query also reads the version, so a fresh memo costs this single query.
-    version_row = CriteriaVersion.objects.filter(pk=1)
-    server_rows = list(
-        Server.objects.annotate(
-            criteria_version=Subquery(version_row.values("number")),
-            criteria_changed_at=Subquery(version_row.values("changed_at")),
-        )
-    )
-    version = server_rows[0].criteria_version if server_rows else 0
-    changed_at = server_rows[0].criteria_changed_at if server_rows else None
+    version, changed_at = CriteriaVersion.objects.values_list("number", "changed_at").get(pk=1)
     cached = _memo.get("criteria")
     if cached is not None and (cached.version, cached.changed_at) == (version, changed_at):
         return cached
 
-    effects: dict[int, dict[str, EffectInfo]] = {}
-    slugs = {row.pk: row.slug for row in server_rows}
-    for effect in Effect.objects.all():
-        effects.setdefault(effect.option_id, {})[slugs[effect.server_id]] = EffectInfo(
-            points=effect.points, excluded=effect.excluded, reason=effect.reason
-        )
-    questions: dict[int, tuple] = {}
-    for option in Option.objects.select_related("question").order_by("question__position", "question__slug", "position", "slug"):
-        question = option.question
-        entry = questions.setdefault(question.pk, (question, []))
-        entry[1].append(
-            OptionInfo(option.slug, option.label, option.help_text, effects.get(option.pk, {}))
-        )
-    criteria = Criteria(
-        version=version,
-        changed_at=changed_at,
-        servers=tuple(_server_info(row) for row in server_rows),
-        questions=tuple(
-            QuestionInfo(question.slug, question.text, question.help_text, tuple(options))
-            for question, options in questions.values()
-        ),
-    )
+    server_rows = list(Server.objects.all())
+    server_slugs = {row.pk: row.slug for row in server_rows}
+    servers = tuple(_server_info(row) for row in server_rows)
+    criteria = Criteria(version, changed_at, servers, _load_questions(Option, server_slugs))
     with _memo_lock:
         _memo["criteria"] = criteria
     return criteria
+def _load_questions(Option, server_slugs: dict[int, str]) -> tuple[QuestionInfo, ...]:
+    """Questions, options and effects in one query: a LEFT JOIN gives a row per (option, effect)."""
+    rows = Option.objects.order_by("question__position", "question__slug", "position", "slug", "pk").values_list(
+        "question__slug", "question__text", "question__help_text", "pk", "slug", "label", "help_text",
+        "effects__server_id", "effects__points", "effects__excluded", "effects__reason",
+    )  # fmt: skip
+    questions: dict[str, tuple[str, str, dict[int, tuple]]] = {}
+    for q_slug, q_text, q_help, o_pk, o_slug, o_label, o_help, server_id, points, excluded, reason in rows:
+        options = questions.setdefault(q_slug, (q_text, q_help, {}))[2]
+        option = options.setdefault(o_pk, (o_slug, o_label, o_help, {}))
+        if server_id is not None:
+            option[3][server_slugs[server_id]] = EffectInfo(points, excluded, reason)
+    return tuple(
+        QuestionInfo(q_slug, q_text, q_help, tuple(OptionInfo(*option) for option in options.values()))
+        for q_slug, (q_text, q_help, options) in questions.items()
+    )
 
 
 def _server_info(row) -> ServerInfo:

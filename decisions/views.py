@@ -33,13 +33,16 @@ def _load(request: HttpRequest) -> tuple[Criteria, Answers | InvalidAnswers]:
 
 def _etag(request: HttpRequest) -> str:
     """A result is a pure function of the answers and the criteria: so is its ETag."""
+    if hasattr(request, "etag"):
+        return request.etag
     criteria, answers = _load(request)
     if isinstance(answers, InvalidAnswers):
         query = "invalid:" + request.GET.urlencode()
     else:
         query = answers.query_string(criteria.questions)
     parts = [BUILD_ID, criteria.key, request.path, request.get_host(), str(bool(request.htmx)), query]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+    request.etag = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+    return request.etag
 
 
 def result_context(request: HttpRequest, criteria: Criteria, answers: Answers) -> dict:
