@@ -1,7 +1,9 @@
-"""Criteria as JSON: the seed the article gives, and the format export and import use."""
+"""Criteria as JSON: the seed the article gives, and the format export_criteria and import_criteria use."""
 
 import json
 from pathlib import Path
+
+from django.core.exceptions import ValidationError
 
 DEFAULT_CRITERIA = Path(__file__).parent / "seed" / "criteria.json"
 SERVER_FIELDS = (
@@ -9,40 +11,105 @@ SERVER_FIELDS = (
     "strengths", "limitations", "when_to_use", "memory_article_mib", "memory_article_source",
     "memory_rss_mib", "memory_pss_mib", "memory_uss_mib", "memory_measured_source",
 )  # fmt: skip
+QUESTION_FIELDS = ("slug", "text", "help_text", "position")
+OPTION_FIELDS = ("slug", "label", "help_text", "position")
+EFFECT_FIELDS = ("points", "excluded", "reason")
+
+
+class InvalidCriteria(Exception):
+    """The data does not describe valid criteria; the message says where and why."""
 
 
 def default_criteria() -> dict:
     return json.loads(DEFAULT_CRITERIA.read_text())
 
 
-def replace_criteria(data: dict, Server, Question, Option, Effect) -> None:
-    """Replaces every stored criterion with `data`. Takes the model classes so migrations can pass theirs.
+def export_criteria(Server, Question, Option, Effect) -> dict:
+    """Every stored criterion in a stable, diff-friendly order."""
+    effects: dict[int, dict] = {}
+    for effect in Effect.objects.select_related("server").order_by("option_id", "server__position", "server__slug"):
+        effects.setdefault(effect.option_id, {})[effect.server.slug] = {
+            name: getattr(effect, name) for name in EFFECT_FIELDS
+        }
+    options: dict[int, list] = {}
+    for option in Option.objects.order_by("question_id", "position", "slug"):
+        row = {name: getattr(option, name) for name in OPTION_FIELDS}
+        options.setdefault(option.question_id, []).append(row | {"effects": effects.get(option.pk, {})})
+    return {
+        "servers": [
+            {name: _plain(getattr(server, name)) for name in SERVER_FIELDS}
+            for server in Server.objects.order_by("position", "slug")
+        ],
+        "questions": [
+            {name: getattr(question, name) for name in QUESTION_FIELDS} | {"options": options.get(question.pk, [])}
+            for question in Question.objects.order_by("position", "slug")
+        ],
+    }
 
-    Call it inside a transaction: it deletes before it creates.
+
+def replace_criteria(data: dict, Server, Question, Option, Effect) -> None:
+    """Replaces every stored criterion with `data`, validating each object as it goes.
+
+    Takes the model classes so that migrations can pass their historical ones. Run it inside a
+    transaction: on InvalidCriteria the caller's rollback leaves the old criteria untouched.
     """
     Effect.objects.all().delete()
     Option.objects.all().delete()
     Question.objects.all().delete()
     Server.objects.all().delete()
     servers = {}
-    for row in data["servers"]:
-        servers[row["slug"]] = Server.objects.create(**{name: row[name] for name in SERVER_FIELDS})
-    for question_row in data["questions"]:
-        question = Question.objects.create(
-            slug=question_row["slug"],
-            text=question_row["text"],
-            help_text=question_row.get("help_text", ""),
-            position=question_row["position"],
-        )
-        for option_row in question_row["options"]:
-            option = Option.objects.create(
-                question=question,
-                slug=option_row["slug"],
-                label=option_row["label"],
-                help_text=option_row.get("help_text", ""),
-                position=option_row["position"],
-            )
-            Effect.objects.bulk_create(
-                Effect(option=option, server=servers[server_slug], **effect)
-                for server_slug, effect in option_row.get("effects", {}).items()
-            )
+    for index, row in enumerate(_list(data, "servers", "criteria")):
+        where = f"servers[{index}]"
+        servers[_get(row, "slug", where)] = _save(Server(**_fields(row, SERVER_FIELDS, where)), where)
+    for q_index, question_row in enumerate(_list(data, "questions", "criteria")):
+        where = f"questions[{q_index}] ({question_row.get('slug', '?')})"
+        question = _save(Question(**_fields(question_row, QUESTION_FIELDS, where)), where)
+        for o_index, option_row in enumerate(_list(question_row, "options", where)):
+            option_where = f"{where}.options[{o_index}] ({option_row.get('slug', '?')})"
+            option = _save(Option(question=question, **_fields(option_row, OPTION_FIELDS, option_where)), option_where)
+            effects = option_row.get("effects", {})
+            if not isinstance(effects, dict):
+                raise InvalidCriteria(f"{option_where}.effects: expected an object keyed by server slug")
+            for server_slug, effect_row in effects.items():
+                effect_where = f"{option_where}.effects.{server_slug}"
+                if server_slug not in servers:
+                    raise InvalidCriteria(f"{effect_where}: no server has the slug {server_slug!r}")
+                effect = Effect(option=option, server=servers[server_slug], **_fields(effect_row, EFFECT_FIELDS, effect_where))
+                _save(effect, effect_where)
+
+
+def _save(instance, where: str):
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        problems = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items())
+        raise InvalidCriteria(f"{where}: {problems}") from None
+    instance.save()
+    return instance
+
+
+def _fields(row, names: tuple[str, ...], where: str) -> dict:
+    if not isinstance(row, dict):
+        raise InvalidCriteria(f"{where}: expected an object")
+    unknown = set(row) - set(names) - {"options", "effects"}
+    if unknown:
+        raise InvalidCriteria(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    return {name: _get(row, name, where) for name in names}
+
+
+def _get(row: dict, name: str, where: str):
+    if name not in row:
+        raise InvalidCriteria(f"{where}: missing field {name!r}")
+    return row[name]
+
+
+def _list(row, name: str, where: str) -> list:
+    value = row.get(name) if isinstance(row, dict) else None
+    if not isinstance(value, list):
+        raise InvalidCriteria(f"{where}: {name!r} must be a list")
+    return value
+
+
+def _plain(value):
+    """Decimals as strings, so the JSON keeps their exact digits."""
+    return str(value) if type(value).__name__ == "Decimal" else value

@@ -1,0 +1,266 @@
+"""Django admin for the criteria: made for keeping the guide true, not left at the defaults."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from decisions.models import MAX_POINTS, CriteriaVersion, Effect, Option, Question, Server
+
+admin.site.site_header = "Serverwise admin"
+admin.site.site_title = "Serverwise admin"
+admin.site.index_title = "Keep the guide true"
+
+
+@admin.register(Server)
+class ServerAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "version", "interfaces", "protocols", "memory_article_mib", "memory_pss_mib", "position")
+    list_editable = ("position",)
+    list_filter = ("interfaces",)
+    search_fields = ("name", "slug", "summary", "interfaces", "protocols", "strengths", "limitations", "when_to_use")
+    ordering = ("position", "slug")
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "version", "position")}),
+        ("What it is", {"fields": ("summary", "interfaces", "protocols", "websockets", "maturity")}),
+        ("Advice", {"fields": ("strengths", "limitations", "when_to_use")}),
+        (
+            "Memory per worker",
+            {
+                "fields": (
+                    ("memory_article_mib", "memory_article_source"),
+                    ("memory_rss_mib", "memory_pss_mib", "memory_uss_mib"),
+                    "memory_measured_source",
+                )
+            },
+        ),
+    )
+
+
+class OptionInline(admin.TabularInline):
+    model = Option
+    fields = ("position", "slug", "label", "help_text")
+    extra = 0
+    ordering = ("position", "slug")
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ("text", "slug", "option_count", "position", "scoring_link")
+    list_editable = ("position",)
+    search_fields = ("text", "slug", "help_text", "options__label", "options__slug")
+    ordering = ("position", "slug")
+    inlines = (OptionInline,)
+    fields = ("text", "slug", "help_text", "position")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(option_total=Count("options"))
+
+    @admin.display(description="options", ordering="option_total")
+    def option_count(self, question: Question) -> int:
+        return question.option_total
+
+    @admin.display(description="scoring")
+    def scoring_link(self, question: Question) -> str:
+        url = reverse("admin:decisions_question_scoring", args=[question.pk])
+        return format_html('<a href="{}">Edit scoring matrix</a>', url)
+
+    def get_urls(self):
+        scoring = path(
+            "<int:question_id>/scoring/",
+            self.admin_site.admin_view(self.scoring_view),
+            name="decisions_question_scoring",
+        )
+        return [scoring, *super().get_urls()]
+
+    def scoring_view(self, request: HttpRequest, question_id: int) -> HttpResponse:
+        question = get_object_or_404(Question, pk=question_id)
+        can_change = request.user.has_perms(
+            ["decisions.change_effect", "decisions.add_effect", "decisions.delete_effect"]
+        )
+        if not request.user.has_perm("decisions.view_effect") and not can_change:
+            raise PermissionDenied
+        form = ScoringMatrixForm(
+            request.POST if request.method == "POST" and can_change else None,
+            question=question,
+            servers=list(Server.objects.order_by("position", "slug")),
+        )
+        if form.is_bound and form.is_valid():
+            changes = form.save(request, effect_admin=self.admin_site._registry[Effect])
+            if changes:
+                self.log_change(request, question, f"Changed scoring: {'; '.join(changes)}")
+                messages.success(request, f"Saved {len(changes)} change(s) to the scoring of “{question}”.")
+            else:
+                messages.info(request, "Nothing changed.")
+            return HttpResponseRedirect(request.path)
+        ctx = self.admin_site.each_context(request) | {
+            "title": f"Scoring: {question.text}",
+            "question": question,
+            "form": form,
+            "can_change": can_change,
+            "opts": self.model._meta,
+            "max_points": MAX_POINTS,
+            "questions": Question.objects.order_by("position", "slug"),
+        }
+        return TemplateResponse(request, "admin/decisions/question/scoring_matrix.html", ctx)
+
+
+class ScoringMatrixForm(forms.Form):
+    """One row per option, one column per server; each cell is points or an exclusion, with its reason."""
+
+    def __init__(self, *args, question: Question, servers: list[Server], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.options = list(question.options.order_by("position", "slug"))
+        self.servers = servers
+        self.effects = {
+            (effect.option_id, effect.server_id): effect
+            for effect in Effect.objects.filter(option__question=question)
+        }
+        for option in self.options:
+            for server in servers:
+                effect = self.effects.get((option.pk, server.pk))
+                key = self._key(option, server)
+                self.fields[f"points-{key}"] = forms.IntegerField(
+                    min_value=-MAX_POINTS, max_value=MAX_POINTS, initial=effect.points if effect else 0,
+                    label=f"{server.name} points for {option.label}",
+                    widget=forms.NumberInput(attrs={"class": "points-input"}),
+                )  # fmt: skip
+                self.fields[f"excluded-{key}"] = forms.BooleanField(
+                    required=False, initial=effect.excluded if effect else False,
+                    label=f"{option.label} rules out {server.name}",
+                )  # fmt: skip
+                self.fields[f"reason-{key}"] = forms.CharField(
+                    required=False, max_length=300, initial=effect.reason if effect else "",
+                    label=f"Reason for {server.name} when {option.label}",
+                    widget=forms.Textarea(attrs={"rows": 2, "class": "reason-input"}),
+                )  # fmt: skip
+
+    @staticmethod
+    def _key(option: Option, server: Server) -> str:
+        return f"{option.pk}-{server.pk}"
+
+    def rows(self):
+        for option in self.options:
+            cells = []
+            for server in self.servers:
+                key = self._key(option, server)
+                cells.append(
+                    {
+                        "server": server,
+                        "points": self[f"points-{key}"],
+                        "excluded": self[f"excluded-{key}"],
+                        "reason": self[f"reason-{key}"],
+                    }
+                )
+            yield option, cells
+
+    def clean(self):
+        cleaned = super().clean()
+        for option in self.options:
+            for server in self.servers:
+                key = self._key(option, server)
+                if f"points-{key}" not in cleaned:
+                    continue  # the field's own error is already shown
+                effect = Effect(
+                    option=option,
+                    server=server,
+                    points=cleaned[f"points-{key}"],
+                    excluded=cleaned[f"excluded-{key}"],
+                    reason=cleaned[f"reason-{key}"].strip(),
+                )
+                try:
+                    effect.clean()
+                except forms.ValidationError as error:
+                    for field, problems in error.message_dict.items():
+                        self.add_error(f"{field}-{key}", problems)
+        return cleaned
+
+    @transaction.atomic
+    def save(self, request: HttpRequest, effect_admin: admin.ModelAdmin) -> list[str]:
+        changes = []
+        for option in self.options:
+            for server in self.servers:
+                key = self._key(option, server)
+                points = self.cleaned_data[f"points-{key}"]
+                excluded = self.cleaned_data[f"excluded-{key}"]
+                reason = self.cleaned_data[f"reason-{key}"].strip()
+                effect = self.effects.get((option.pk, server.pk))
+                empty = not points and not excluded and not reason
+                if effect is None and empty:
+                    continue
+                if effect is not None and empty:
+                    changes.append(f"{option.slug} × {server.slug}: removed")
+                    effect_admin.log_deletions(request, Effect.objects.filter(pk=effect.pk))
+                    effect.delete()
+                    continue
+                if effect is not None and (effect.points, effect.excluded, effect.reason) == (points, excluded, reason):
+                    continue
+                is_new = effect is None
+                effect = effect or Effect(option=option, server=server)
+                effect.points, effect.excluded, effect.reason = points, excluded, reason
+                effect.save()
+                summary = "ruled out" if excluded else f"{points:+d}"
+                changes.append(f"{option.slug} × {server.slug}: {summary} ({reason})")
+                log = effect_admin.log_addition if is_new else effect_admin.log_change
+                log(request, effect, f"Scoring matrix: {summary}, reason “{reason}”")
+        return changes
+
+
+@admin.register(Option)
+class OptionAdmin(admin.ModelAdmin):
+    """Options at a glance: one row per option, one column per server's effect."""
+
+    list_display = ("__str__", "label", "question", "position")
+    list_filter = ("question",)
+    search_fields = ("slug", "label", "help_text", "question__text", "question__slug")
+    ordering = ("question__position", "position", "slug")
+    list_select_related = ("question",)
+    fields = ("question", "slug", "label", "help_text", "position")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("effects__server")
+
+    def get_list_display(self, request):
+        server_columns = [self._effect_column(server) for server in Server.objects.order_by("position", "slug")]
+        return (*self.list_display, *server_columns)
+
+    @staticmethod
+    def _effect_column(server: Server):
+        def column(option: Option) -> str:
+            effect = next((e for e in option.effects.all() if e.server_id == server.pk), None)
+            if effect is None:
+                return "–"
+            return format_html('<span title="{}">{}</span>', effect.reason, "✕ ruled out" if effect.excluded else f"{effect.points:+d}")
+
+        column.short_description = f"on {server.name}"  # the admin capitalises the first letter
+        column.__name__ = f"effect_on_{server.slug}"
+        return column
+
+
+@admin.register(Effect)
+class EffectAdmin(admin.ModelAdmin):
+    list_display = ("option", "server", "points", "excluded", "reason")
+    list_filter = ("option__question", "server", "excluded")
+    search_fields = ("reason", "option__slug", "option__label", "server__name")
+    list_select_related = ("option__question", "server")
+    ordering = ("option__question__position", "option__position", "server__position")
+    fields = ("option", "server", "points", "excluded", "reason")
+
+
+@admin.register(CriteriaVersion)
+class CriteriaVersionAdmin(admin.ModelAdmin):
+    list_display = ("number", "changed_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

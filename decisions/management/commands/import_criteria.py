@@ -1,0 +1,31 @@
+import json
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from decisions.models import Effect, Option, Question, Server
+from decisions.seeding import InvalidCriteria, replace_criteria
+
+
+class Command(BaseCommand):
+    help = "Replaces every criterion with those in a JSON file from export_criteria. An invalid file changes nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="JSON file written by export_criteria ('-' for standard input)")
+
+    def handle(self, *args, path: str, **options):
+        try:
+            if path == "-":
+                data = json.load(sys.stdin)
+            else:
+                with open(path, encoding="utf-8") as file:
+                    data = json.load(file)
+        except (OSError, json.JSONDecodeError) as error:
+            raise CommandError(f"Cannot read {path}: {error}") from None
+        try:
+            with transaction.atomic():
+                replace_criteria(data, Server, Question, Option, Effect)
+        except InvalidCriteria as error:
+            raise CommandError(f"Nothing was changed: {error}") from None
+        self.stdout.write(self.style.SUCCESS(f"Criteria imported from {path}."))

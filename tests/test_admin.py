@@ -1,0 +1,149 @@
+"""The criteria admin, through its own pages and forms."""
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.urls import reverse
+
+from decisions.models import CriteriaVersion, Effect, Option, Question, Server
+
+pytestmark = pytest.mark.django_db
+MODELS = ("server", "question", "option", "effect", "criteriaversion")
+
+
+@pytest.fixture
+def admin_client(client, django_user_model):
+    user = django_user_model.objects.create_superuser("root", "root@example.com", "pw")
+    client.force_login(user)
+    return client
+
+
+def matrix_data(question: Question) -> dict:
+    """The scoring matrix form as the page renders it, ready to post back."""
+    data = {}
+    for option in question.options.all():
+        for server in Server.objects.all():
+            effect = Effect.objects.filter(option=option, server=server).first()
+            key = f"{option.pk}-{server.pk}"
+            data[f"points-{key}"] = effect.points if effect else 0
+            if effect and effect.excluded:
+                data[f"excluded-{key}"] = "on"
+            data[f"reason-{key}"] = effect.reason if effect else ""
+    return data
+
+
+def key(question_slug: str, option_slug: str, server_slug: str) -> str:
+    option = Option.objects.get(question__slug=question_slug, slug=option_slug)
+    return f"{option.pk}-{Server.objects.get(slug=server_slug).pk}"
+
+
+def test_it_loads_every_admin_page_of_the_decisions_app(admin_client):
+    assert admin_client.get("/admin/decisions/").status_code == 200
+    for model in MODELS:
+        assert admin_client.get(f"/admin/decisions/{model}/").status_code == 200, model
+        assert admin_client.get(f"/admin/decisions/{model}/?q=http").status_code == 200, model
+        instance = {"server": Server, "question": Question, "option": Option, "effect": Effect, "criteriaversion": CriteriaVersion}[model].objects.first()
+        assert admin_client.get(f"/admin/decisions/{model}/{instance.pk}/change/").status_code == 200, model
+        assert admin_client.get(f"/admin/decisions/{model}/{instance.pk}/history/").status_code == 200, model
+        if model != "criteriaversion":
+            assert admin_client.get(f"/admin/decisions/{model}/add/").status_code == 200, model
+    for question in Question.objects.all():
+        assert admin_client.get(reverse("admin:decisions_question_scoring", args=[question.pk])).status_code == 200
+
+
+def test_it_shows_the_scoring_of_each_option_at_a_glance(admin_client):
+    html = admin_client.get("/admin/decisions/option/?question__id__exact=" + str(Question.objects.get(slug="http").pk)).content.decode()
+    for name in ("Gunicorn", "uWSGI", "Uvicorn", "Hypercorn", "Granian"):
+        assert f"<span>On {name}</span>" in html
+    assert "✕ ruled out" in html and "+3" in html
+
+
+def test_it_changes_the_next_json_answer_when_an_admin_edits_one_effect(admin_client, client):
+    assert client.get("/recommend.json?framework=django").json()["recommended"] == "gunicorn"
+    question = Question.objects.get(slug="framework")
+    data = matrix_data(question)
+    data[f"points-{key('framework', 'django', 'granian')}"] = 9
+    data[f"reason-{key('framework', 'django', 'granian')}"] = "Edited by an admin."
+    response = admin_client.post(reverse("admin:decisions_question_scoring", args=[question.pk]), data)
+    assert response.status_code == 302
+    answer = client.get("/recommend.json?framework=django").json()
+    assert answer["recommended"] == "granian"
+    assert {"question": "framework", "text": "Edited by an admin.", "points": 9} in answer["ranking"][0]["reasons"]
+
+
+def test_it_records_each_change_in_the_objects_history(admin_client):
+    question = Question.objects.get(slug="framework")
+    data = matrix_data(question)
+    data[f"points-{key('framework', 'flask', 'gunicorn')}"] = 4
+    admin_client.post(reverse("admin:decisions_question_scoring", args=[question.pk]), data)
+    effect = Effect.objects.get(option__question__slug="framework", option__slug="flask", server__slug="gunicorn")
+    entry = LogEntry.objects.get(object_id=str(effect.pk), content_type__model="effect")
+    assert "+4" in entry.get_change_message()
+    history = admin_client.get(f"/admin/decisions/effect/{effect.pk}/history/").content.decode()
+    assert "+4" in history
+    assert LogEntry.objects.filter(object_id=str(question.pk), content_type__model="question").exists()
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"points": 11}, "less than or equal to 10"),
+        ({"points": -50}, "greater than or equal to -10"),
+        ({"points": "lots"}, "Enter a whole number"),
+        ({"excluded": "on", "points": 0, "reason": ""}, "Give the reason"),
+        ({"excluded": "on", "points": 2, "reason": "x"}, "leave its points at 0"),
+        ({"points": 3, "reason": ""}, "Give the reason"),
+    ],
+)
+def test_it_refuses_bad_scoring_and_saves_nothing(admin_client, change, message):
+    question = Question.objects.get(slug="framework")
+    cell = key("framework", "django", "uvicorn")
+    other = key("framework", "django", "gunicorn")
+    before_version = CriteriaVersion.objects.get().number
+    data = matrix_data(question)
+    data[f"points-{other}"] = 7  # a valid edit in the same post must not be saved either
+    for field, value in change.items():
+        if field == "excluded":
+            data[f"excluded-{cell}"] = value
+        else:
+            data[f"{field}-{cell}"] = value
+    response = admin_client.post(reverse("admin:decisions_question_scoring", args=[question.pk]), data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert Effect.objects.get(option__slug="django", server__slug="gunicorn").points == 3
+    assert CriteriaVersion.objects.get().number == before_version
+
+
+def test_it_refuses_a_duplicate_server_slug(admin_client):
+    server = Server.objects.get(slug="granian")
+    data = {name: getattr(server, name) for name in ("name", "version", "position", "summary", "interfaces", "protocols", "websockets", "maturity", "strengths", "limitations", "when_to_use", "memory_article_mib", "memory_article_source", "memory_rss_mib", "memory_pss_mib", "memory_uss_mib", "memory_measured_source")}
+    data["slug"] = "gunicorn"
+    response = admin_client.post(f"/admin/decisions/server/{server.pk}/change/", data)
+    assert response.status_code == 200
+    assert "Server with this Slug already exists." in response.content.decode()
+    assert Server.objects.get(pk=server.pk).slug == "granian"
+
+
+def test_it_refuses_a_bad_option_slug_at_the_field(admin_client):
+    question = Question.objects.get(slug="tls")
+    options = list(question.options.all())
+    data = {"text": question.text, "slug": question.slug, "help_text": question.help_text, "position": question.position,
+            "options-TOTAL_FORMS": len(options) + 1, "options-INITIAL_FORMS": len(options), "options-MIN_NUM_FORMS": 0, "options-MAX_NUM_FORMS": 1000}
+    for index, option in enumerate(options):
+        data |= {f"options-{index}-id": option.pk, f"options-{index}-question": question.pk, f"options-{index}-slug": option.slug,
+                 f"options-{index}-label": option.label, f"options-{index}-help_text": option.help_text, f"options-{index}-position": option.position}
+    new = len(options)
+    data |= {f"options-{new}-question": question.pk, f"options-{new}-slug": "Bad Slug!", f"options-{new}-label": "x", f"options-{new}-position": 9}
+    response = admin_client.post(f"/admin/decisions/question/{question.pk}/change/", data)
+    assert response.status_code == 200
+    assert "Enter a valid “slug”" in response.content.decode()
+    assert question.options.count() == len(options)
+
+
+def test_it_shows_when_the_criteria_last_changed(admin_client, client):
+    effect = Effect.objects.first()
+    effect.reason = effect.reason + " (edited)"
+    effect.save()
+    version = CriteriaVersion.objects.get()
+    html = client.get("/").content.decode()
+    assert f"(version {version.number})" in html
+    assert f'datetime="{version.changed_at.isoformat()}' in html
