@@ -1,0 +1,70 @@
+"""export_criteria, import_criteria and reset_criteria."""
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from decisions.models import Effect, Server
+from decisions.seeding import DEFAULT_CRITERIA
+
+pytestmark = pytest.mark.django_db
+
+
+def export(tmp_path, name="criteria.json") -> str:
+    path = tmp_path / name
+    call_command("export_criteria", output=str(path))
+    return path.read_text()
+
+
+def test_it_exports_what_the_seed_file_holds(tmp_path):
+    assert export(tmp_path) == DEFAULT_CRITERIA.read_text()
+
+
+def test_it_round_trips_export_then_import_to_identical_criteria(tmp_path):
+    effect = Effect.objects.get(option__slug="django", server__slug="granian")
+    effect.points, effect.reason = 2, "Edited before export."
+    effect.save()
+    exported = export(tmp_path)
+    call_command("reset_criteria")
+    assert export(tmp_path, "after-reset.json") != exported
+    call_command("import_criteria", str(tmp_path / "criteria.json"))
+    assert export(tmp_path, "after-import.json") == exported
+
+
+def test_it_resets_to_the_articles_defaults(tmp_path):
+    Server.objects.filter(slug="uwsgi").update(name="Changed")
+    Effect.objects.filter(option__slug="http3").delete()
+    call_command("reset_criteria")
+    assert export(tmp_path) == DEFAULT_CRITERIA.read_text()
+
+
+@pytest.mark.parametrize(
+    "breakage, message",
+    [
+        (lambda d: d["questions"][0]["options"][0]["effects"]["gunicorn"].update(points=99), "points"),
+        (lambda d: d["questions"][0]["options"][0]["effects"]["gunicorn"].update(excluded=True, points=0, reason=""), "reason"),
+        (lambda d: d["questions"][0]["options"][0]["effects"].update(tomcat={"points": 1, "excluded": False, "reason": "x"}), "no server has the slug 'tomcat'"),
+        (lambda d: d["questions"][1].update(slug=d["questions"][0]["slug"]), "already exists"),
+        (lambda d: d["servers"][0].pop("name"), "missing field 'name'"),
+        (lambda d: d["servers"][0].update(colour="red"), "unknown field(s) colour"),
+        (lambda d: d.update(questions="none"), "'questions' must be a list"),
+    ],
+)
+def test_it_changes_nothing_when_an_import_does_not_validate(tmp_path, breakage, message):
+    before = export(tmp_path)
+    data = json.loads(before)
+    breakage(data)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    with pytest.raises(CommandError, match="Nothing was changed") as caught:
+        call_command("import_criteria", str(bad))
+    assert message in str(caught.value)
+    assert export(tmp_path, "after.json") == before
+
+
+def test_it_says_why_a_file_cannot_be_read(tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("import_criteria", str(broken))
