@@ -83,10 +83,12 @@ class QuestionAdmin(admin.ModelAdmin):
         can_change = request.user.has_perms(
             ["decisions.change_effect", "decisions.add_effect", "decisions.delete_effect"]
         )
-        if not request.user.has_perm("decisions.view_effect") and not can_change:
+        if not (can_change or request.user.has_perm("decisions.view_effect")):
+            raise PermissionDenied
+        if request.method == "POST" and not can_change:
             raise PermissionDenied
         form = ScoringMatrixForm(
-            request.POST if request.method == "POST" and can_change else None,
+            request.POST if request.method == "POST" else None,
             question=question,
             servers=list(Server.objects.order_by("position", "slug")),
         )

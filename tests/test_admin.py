@@ -147,3 +147,16 @@ def test_it_shows_when_the_criteria_last_changed(admin_client, client):
     html = client.get("/").content.decode()
     assert f"(version {version.number})" in html
     assert f'datetime="{version.changed_at.isoformat()}' in html
+
+
+def test_it_shows_staff_without_permissions_none_of_the_criteria(client, django_user_model):
+    staff = django_user_model.objects.create_user("staff", password="pw", is_staff=True)
+    client.force_login(staff)
+    index = client.get("/admin/").content.decode()
+    assert "Decision criteria" not in index and "/admin/decisions/" not in index
+    for model in MODELS:
+        assert client.get(f"/admin/decisions/{model}/").status_code == 403, model
+    question = Question.objects.get(slug="framework")
+    url = reverse("admin:decisions_question_scoring", args=[question.pk])
+    assert client.get(url).status_code == 403
+    assert client.post(url, matrix_data(question)).status_code == 403
