@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # Debian packages the tests drive (browsers and the real validators of generated configs).
 APT_PACKAGES :=
 
-.PHONY: run test venv install install-dev system-deps migrate collectstatic benchmark clean
+.PHONY: run test venv install install-dev system-deps migrate collectstatic benchmark superuser clean
 
 $(BIN)/python:
 	@python="$$(PYTHON='$(PYTHON)' scripts/find-python)" && echo "Using $$python" && "$$python" -m venv $(VENV)
@@ -46,6 +46,9 @@ run: migrate collectstatic
 test: install-dev system-deps
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+superuser: migrate
+	$(BIN)/python manage.py createsuperuser
 
 benchmark: migrate collectstatic
 	$(BIN)/python scripts/benchmark.py
