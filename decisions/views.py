@@ -40,7 +40,7 @@ def _etag(request: HttpRequest) -> str:
         query = "invalid:" + request.GET.urlencode()
     else:
         query = answers.query_string(criteria.questions)
-    parts = [BUILD_ID, criteria.key, request.path, request.get_host(), str(bool(request.htmx)), query]
+    parts = [BUILD_ID, criteria.key, request.scheme, request.get_host(), request.path, str(bool(request.htmx)), query]
     request.etag = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
     return request.etag
 
