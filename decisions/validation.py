@@ -3,6 +3,11 @@
 Each check runs the tool named in server-facts.md ("How to validate a file without serving traffic") on a
 copy in a temporary folder, with a timeout, and adds the checks that tool misses. A tool that is not
 installed gives a failed Verdict saying so, never an exception: the admin shows verdicts as they come.
+
+What the user has and this machine has not is replaced, and each Verdict says so in its messages:
+/etc/ssl/serverwise/{cert,key}.pem by a self-signed pair made for the check (openssl), the app by a stand-in
+module at its import path (Gunicorn), /srv/app/.venv/bin/<server> by this machine's <server> (systemd), and
+a log folder that does not exist here by a temporary one (supervisor).
 """
 
 import ast
