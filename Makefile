@@ -4,8 +4,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
-# Debian packages the tests drive (browsers and the real validators of generated configs).
-APT_PACKAGES :=
+# Debian packages the tests drive (browsers and the real validators of generated configs):
+# nginx -t, systemd-analyze verify, openssl for throwaway TLS pairs, gcc to build uWSGI from PyPI.
+APT_PACKAGES := nginx systemd openssl gcc
 
 .PHONY: run test venv install install-dev system-deps migrate collectstatic benchmark superuser clean
 
@@ -43,7 +44,7 @@ collectstatic: install
 run: migrate collectstatic
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py
 
-test: install-dev system-deps
+test: system-deps install-dev
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/pytest $(PYTEST_ARGS)
 
