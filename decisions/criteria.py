@@ -76,13 +76,29 @@ class Criteria:
         return next((server for server in self.servers if server.slug == slug), None)
 
 
-_memo: dict[str, Criteria] = {}
+@dataclass(frozen=True)
+class TemplateInfo:
+    """A starter-config template: the bundles it belongs to, and its body in Django template syntax."""
+
+    name: str
+    filename: str
+    servers: tuple[str, ...]  # server slugs; empty: every server
+    deploys: tuple[str, ...]  # options of the deploy question; empty: every deploy target
+    body: str
+    content_type: str
+    position: int
+
+    def applies_to(self, server_slug: str, deploy: str) -> bool:
+        return (not self.servers or server_slug in self.servers) and (not self.deploys or deploy in self.deploys)
+
+
+_memo: dict[str, object] = {}
 _memo_lock = Lock()
 
 
 def current() -> Criteria:
-    """The criteria in force: one query while the memo is fresh, three when it is not."""
-    from decisions.models import CriteriaVersion, Effect, Option, Server
+    """The criteria in force: one query while the memo is fresh, two when it is not."""
+    from decisions.models import CriteriaVersion, Option, Server
 
     # The servers query also reads the version, so a fresh memo costs this single query.
     version_row = CriteriaVersion.objects.filter(pk=1)
@@ -98,31 +114,69 @@ def current() -> Criteria:
     if cached is not None and (cached.version, cached.changed_at) == (version, changed_at):
         return cached
 
-    effects: dict[int, dict[str, EffectInfo]] = {}
+    # Options, their questions and their effects in one query: the LEFT JOIN keeps options without effects.
     slugs = {row.pk: row.slug for row in server_rows}
-    for effect in Effect.objects.all():
-        effects.setdefault(effect.option_id, {})[slugs[effect.server_id]] = EffectInfo(
-            points=effect.points, excluded=effect.excluded, reason=effect.reason
-        )
-    questions: dict[int, tuple] = {}
-    for option in Option.objects.select_related("question").order_by("question__position", "question__slug", "position", "slug"):
-        question = option.question
-        entry = questions.setdefault(question.pk, (question, []))
-        entry[1].append(
-            OptionInfo(option.slug, option.label, option.help_text, effects.get(option.pk, {}))
-        )
+    rows = Option.objects.order_by(
+        "question__position", "question__slug", "position", "slug", "effects__server__position", "effects__server__slug"
+    ).values(
+        "pk", "slug", "label", "help_text", "question_id", "question__slug", "question__text", "question__help_text",
+        "effects__server_id", "effects__points", "effects__excluded", "effects__reason",
+    )  # fmt: skip
+    questions: dict[int, tuple[dict, list]] = {}
+    options: dict[int, tuple[dict, dict]] = {}
+    for row in rows:
+        if row["pk"] not in options:
+            options[row["pk"]] = (row, {})
+            questions.setdefault(row["question_id"], (row, []))[1].append(row["pk"])
+        if row["effects__server_id"] is not None:
+            options[row["pk"]][1][slugs[row["effects__server_id"]]] = EffectInfo(
+                points=row["effects__points"], excluded=row["effects__excluded"], reason=row["effects__reason"]
+            )
     criteria = Criteria(
         version=version,
         changed_at=changed_at,
         servers=tuple(_server_info(row) for row in server_rows),
         questions=tuple(
-            QuestionInfo(question.slug, question.text, question.help_text, tuple(options))
-            for question, options in questions.values()
+            QuestionInfo(
+                question["question__slug"],
+                question["question__text"],
+                question["question__help_text"],
+                tuple(OptionInfo(options[pk][0]["slug"], options[pk][0]["label"], options[pk][0]["help_text"], options[pk][1]) for pk in option_pks),
+            )
+            for question, option_pks in questions.values()
         ),
     )
     with _memo_lock:
         _memo["criteria"] = criteria
     return criteria
+
+
+def current_templates(criteria: Criteria) -> tuple[TemplateInfo, ...]:
+    """The config templates of `criteria`'s version: saving a template bumps that version, so one query per version."""
+    from decisions.models import ConfigTemplate
+
+    cached = _memo.get("templates")
+    if cached is not None and cached[0] == criteria.key:
+        return cached[1]
+    templates = tuple(
+        template_from_fields(
+            {name: getattr(row, name) for name in TemplateInfo.__dataclass_fields__}
+            | {"servers": split_slugs(row.servers), "deploys": split_slugs(row.deploys)}
+        )
+        for row in ConfigTemplate.objects.all()
+    )
+    with _memo_lock:
+        _memo["templates"] = (criteria.key, templates)
+    return templates
+
+
+def split_slugs(text: str) -> list[str]:
+    """'gunicorn, uwsgi' -> ['gunicorn', 'uwsgi']: how a template names its servers and deploy targets."""
+    return [slug.strip() for slug in text.split(",") if slug.strip()]
+
+
+def template_from_fields(fields: dict) -> TemplateInfo:
+    return TemplateInfo(**fields | {"servers": tuple(fields["servers"]), "deploys": tuple(fields["deploys"])})
 
 
 def _server_info(row) -> ServerInfo:

@@ -1,4 +1,4 @@
-"""Criteria as JSON: the seed the article gives, and the format export and import use."""
+"""Criteria as JSON and config templates as files: the seed the article gives, as export and import read it."""
 
 import json
 from pathlib import Path
@@ -46,3 +46,25 @@ def replace_criteria(data: dict, Server, Question, Option, Effect) -> None:
                 Effect(option=option, server=servers[server_slug], **effect)
                 for server_slug, effect in option_row.get("effects", {}).items()
             )
+
+
+DEFAULT_TEMPLATES = Path(__file__).parent / "seed" / "configs"
+
+
+def default_templates() -> list[dict]:
+    """The starter-config templates: metadata from index.json, each body from its own file beside it."""
+    index = json.loads((DEFAULT_TEMPLATES / "index.json").read_text())
+    return [
+        {name: value for name, value in row.items() if name != "body_file"}
+        | {"body": (DEFAULT_TEMPLATES / row["body_file"]).read_text()}
+        for row in index
+    ]
+
+
+def replace_templates(rows: list[dict], ConfigTemplate) -> None:
+    """Replaces every stored config template with `rows`; call it inside a transaction."""
+    ConfigTemplate.objects.all().delete()
+    ConfigTemplate.objects.bulk_create(
+        ConfigTemplate(**row | {"servers": ", ".join(row["servers"]), "deploys": ", ".join(row["deploys"])})
+        for row in rows
+    )

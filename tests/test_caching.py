@@ -5,7 +5,7 @@ import pytest
 from decisions.models import Effect
 
 pytestmark = pytest.mark.django_db
-PAGES = ["/", "/recommend/", "/recommend.json"]
+PAGES = ["/", "/recommend/", "/recommend.json", "/recommend/configs/README.md", "/recommend/bundle.zip"]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -42,7 +42,7 @@ def test_it_changes_the_etag_and_the_answer_when_criteria_change(client):
 def test_it_costs_at_most_three_queries_cold_or_warm(client, page, django_assert_max_num_queries):
     from decisions import criteria
 
-    criteria._memo.clear()
+    criteria._memo.clear()  # the criteria and the config templates: servers, options with effects, templates
     query = "framework=fastapi&async=yes&realtime=websockets&http=http2&current=none&bottleneck=no&workload=high-concurrency&memory=tight&priority=proven&deploy=docker&tls=proxy&asynclib=asyncio"
     with django_assert_max_num_queries(3):
         assert client.get(f"{page}?{query}").status_code == 200
