@@ -18,6 +18,7 @@ import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.template import Context, Engine, Template
 
@@ -279,7 +280,7 @@ def memory_formula(server: ServerInfo, answers: Answers) -> str:
     )
 
 
-def _memory_total_mib(server: ServerInfo, answers: Answers):
+def _memory_total_mib(server: ServerInfo, answers: Answers) -> Decimal:
     estimate = memory_estimate(server, answers)
     return estimate.measured_pss_mib + estimate.plan.workers * APP_MIB_PER_WORKER + MASTER_MIB
 
@@ -291,7 +292,7 @@ def context(answers: Answers, server: ServerInfo, ranking: Ranking, permalink: s
     check_answers(answers)
     plan = worker_plan(slug, answers)
     in_app = tls_in_app(slug, answers)
-    has_jitter = slug in ("gunicorn", "uwsgi", "uvicorn", "hypercorn")
+    recycles_by_requests = slug != "granian"
     packages = pip_packages(slug, answers)
     argv = start_argv(slug, answers)
     reasons = result.reasons if result else ()
@@ -325,8 +326,8 @@ def context(answers: Answers, server: ServerInfo, ranking: Ranking, permalink: s
         "tls_at_proxy": answers.get("tls") == "proxy" and not in_app,
         "cert_path": CERT_PATH,
         "key_path": KEY_PATH,
-        "max_requests": MAX_REQUESTS if has_jitter else 0,
-        "max_requests_jitter": MAX_REQUESTS_JITTER if has_jitter else 0,
+        "max_requests": MAX_REQUESTS if recycles_by_requests else 0,
+        "max_requests_jitter": MAX_REQUESTS_JITTER if recycles_by_requests else 0,
         "workers_lifetime": WORKERS_LIFETIME_SECONDS if slug == "granian" else 0,
         "trusted_proxies": TRUSTED_PROXIES,
         "start_command": shlex.join(argv),
@@ -393,7 +394,9 @@ def render_bundle(
     return list(files.values())
 
 
-def bundle_for(answers: Answers, criteria: Criteria, templates: Sequence[TemplateInfo], permalink: str = "") -> list[ConfigFile]:
+def bundle_for(
+    answers: Answers, criteria: Criteria, templates: Sequence[TemplateInfo], permalink: str = ""
+) -> list[ConfigFile]:
     """The recommended server's bundle; empty when the answers rule out every server."""
     recommended = rank(answers.choices, criteria).recommended
     if recommended is None:

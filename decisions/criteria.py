@@ -141,7 +141,7 @@ def current() -> Criteria:
                 question["question__slug"],
                 question["question__text"],
                 question["question__help_text"],
-                tuple(OptionInfo(options[pk][0]["slug"], options[pk][0]["label"], options[pk][0]["help_text"], options[pk][1]) for pk in option_pks),
+                tuple(_option_info(*options[pk]) for pk in option_pks),
             )
             for question, option_pks in questions.values()
         ),
@@ -149,6 +149,10 @@ def current() -> Criteria:
     with _memo_lock:
         _memo["criteria"] = criteria
     return criteria
+
+
+def _option_info(row: dict, effects: dict[str, EffectInfo]) -> OptionInfo:
+    return OptionInfo(row["slug"], row["label"], row["help_text"], effects)
 
 
 def current_templates(criteria: Criteria) -> tuple[TemplateInfo, ...]:

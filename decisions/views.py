@@ -1,4 +1,4 @@
-"""Thin views: parse the answers, rank, and render the page, the htmx partial or the JSON."""
+"""Thin views: parse the answers, rank, and render the page, the htmx partial, the JSON, a config file or the zip."""
 
 import hashlib
 import io
@@ -51,7 +51,7 @@ def result_context(request: HttpRequest, criteria: Criteria, answers: Answers) -
     ranking = rank(answers.choices, criteria)
     query = answers.query_string(criteria.questions)
     recommended = ranking.recommended
-    permalink = request.build_absolute_uri(_with_query(reverse("result"), query))
+    permalink = _permalink(request, query)
     return {
         "criteria": criteria,
         "answers": answers,
@@ -89,6 +89,10 @@ def _configs_context(criteria: Criteria, answers: Answers, ranking: Ranking, que
 
 def _with_query(path: str, query: str) -> str:
     return f"{path}?{query}" if query else path
+
+
+def _permalink(request: HttpRequest, query: str) -> str:
+    return request.build_absolute_uri(_with_query(reverse("result"), query))
 
 
 def _answered(criteria: Criteria, answers: Answers) -> list[tuple]:
@@ -227,8 +231,7 @@ def _bundle(request: HttpRequest) -> tuple[str, list[ConfigFile]] | JsonResponse
     recommended = rank(answers.choices, criteria).recommended
     if recommended is None:
         return JsonResponse({"error": "No server fits every answer, so there are no starter configs."}, status=404)
-    query = answers.query_string(criteria.questions)
-    permalink = request.build_absolute_uri(_with_query(reverse("result"), query))
+    permalink = _permalink(request, answers.query_string(criteria.questions))
     templates = criteria_module.current_templates(criteria)
     try:
         files = render_bundle(answers, recommended.server.slug, criteria, templates, permalink)
