@@ -75,12 +75,28 @@ class Criteria:
         return next((server for server in self.servers if server.slug == slug), None)
 
 
-_memo: dict[str, Criteria] = {}
+@dataclass(frozen=True)
+class TemplateInfo:
+    """A starter-config template: the bundles it belongs to, and its body in Django template syntax."""
+
+    name: str
+    filename: str
+    servers: tuple[str, ...]  # server slugs; empty: every server
+    deploys: tuple[str, ...]  # options of the deploy question; empty: every deploy target
+    body: str
+    content_type: str
+    position: int
+
+    def applies_to(self, server_slug: str, deploy: str) -> bool:
+        return (not self.servers or server_slug in self.servers) and (not self.deploys or deploy in self.deploys)
+
+
+_memo: dict[str, object] = {}
 _memo_lock = Lock()
 
 
 def current() -> Criteria:
-    """The criteria in force: one query while the memo is fresh, three when it is not."""
+    """The criteria in force: one small query while the memo is fresh, three when it is not."""
     from decisions.models import CriteriaVersion, Option, Server
 
     version, changed_at = CriteriaVersion.objects.values_list("number", "changed_at").get(pk=1)
@@ -88,13 +104,17 @@ def current() -> Criteria:
     if cached is not None and (cached.version, cached.changed_at) == (version, changed_at):
         return cached
 
-    server_rows = list(Server.objects.all())
-    server_slugs = {row.pk: row.slug for row in server_rows}
-    servers = tuple(_server_info(row) for row in server_rows)
+    server_rows = list(Server.objects.values("pk", *ServerInfo.__dataclass_fields__))
+    server_slugs = {row["pk"]: row["slug"] for row in server_rows}
+    servers = tuple(
+        _server_from_fields({name: row[name] for name in ServerInfo.__dataclass_fields__}) for row in server_rows
+    )
     criteria = Criteria(version, changed_at, servers, _load_questions(Option, server_slugs))
     with _memo_lock:
         _memo["criteria"] = criteria
     return criteria
+
+
 def _load_questions(Option, server_slugs: dict[int, str]) -> tuple[QuestionInfo, ...]:
     """Questions, options and effects in one query: a LEFT JOIN gives a row per (option, effect)."""
     rows = Option.objects.order_by("question__position", "question__slug", "position", "slug", "pk").values_list(
@@ -113,8 +133,32 @@ def _load_questions(Option, server_slugs: dict[int, str]) -> tuple[QuestionInfo,
     )
 
 
-def _server_info(row) -> ServerInfo:
-    return _server_from_fields({name: getattr(row, name) for name in ServerInfo.__dataclass_fields__})
+def current_templates(criteria: Criteria) -> tuple[TemplateInfo, ...]:
+    """The config templates of `criteria`'s version: saving a template bumps that version, so one query per version."""
+    from decisions.models import ConfigTemplate
+
+    cached = _memo.get("templates")
+    if cached is not None and cached[0] == criteria.key:
+        return cached[1]
+    templates = tuple(
+        template_from_fields(
+            {name: getattr(row, name) for name in TemplateInfo.__dataclass_fields__}
+            | {"servers": split_slugs(row.servers), "deploys": split_slugs(row.deploys)}
+        )
+        for row in ConfigTemplate.objects.all()
+    )
+    with _memo_lock:
+        _memo["templates"] = (criteria.key, templates)
+    return templates
+
+
+def split_slugs(text: str) -> list[str]:
+    """'gunicorn, uwsgi' -> ['gunicorn', 'uwsgi']: how a template names its servers and deploy targets."""
+    return [slug.strip() for slug in text.split(",") if slug.strip()]
+
+
+def template_from_fields(fields: dict) -> TemplateInfo:
+    return TemplateInfo(**fields | {"servers": tuple(fields["servers"]), "deploys": tuple(fields["deploys"])})
 
 
 def _server_from_fields(fields: dict) -> ServerInfo:

@@ -117,3 +117,81 @@ class Effect(models.Model):
             errors["points"] = "An exclusion rules the server out; leave its points at 0."
         if errors:
             raise ValidationError(errors)
+
+
+filename_validator = RegexValidator(
+    r"^(?!\.+$)[A-Za-z0-9_.-]+$", "Use a plain file name: letters, digits, dots, hyphens and underscores, no folders."
+)
+content_type_validator = RegexValidator(
+    r"^[a-z]+/[a-z0-9.+-]+(?:; charset=utf-8)?$", "Use a media type such as text/plain; charset=utf-8."
+)
+
+
+class ConfigTemplate(models.Model):
+    """One file of the starter-config bundle, as a Django template over decisions/configs.py's VARIABLES."""
+
+    name = models.CharField(max_length=100, help_text="What the file is, e.g. Gunicorn settings.")
+    filename = models.CharField(max_length=100, validators=[filename_validator])
+    servers = models.CharField(
+        max_length=200, blank=True, help_text="Comma-separated server slugs, e.g. gunicorn. Blank: every server."
+    )
+    deploys = models.CharField(
+        "deploy targets",
+        max_length=200,
+        blank=True,
+        help_text="Comma-separated options of the deploy question, e.g. docker, kubernetes. Blank: every target.",
+    )
+    body = models.TextField(
+        help_text="Django template syntax, autoescape off; the variables are listed in decisions/configs.py (VARIABLES). "
+        "A line holding only {% %} tags leaves no line behind; a body that renders empty leaves the file out."
+    )
+    content_type = models.CharField(max_length=100, default="text/plain; charset=utf-8", validators=[content_type_validator])
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in the bundle and on the result page.")
+
+    class Meta:
+        ordering = ["position", "filename", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.filename})"
+
+    def clean(self) -> None:
+        from decisions import configs, criteria
+
+        errors = {}
+        self.servers = ", ".join(criteria.split_slugs(self.servers))
+        self.deploys = ", ".join(criteria.split_slugs(self.deploys))
+        unknown_servers = set(criteria.split_slugs(self.servers)) - set(Server.objects.values_list("slug", flat=True))
+        if unknown_servers:
+            errors["servers"] = f"Unknown server: {', '.join(sorted(unknown_servers))}."
+        targets = Option.objects.filter(question__slug="deploy").values_list("slug", flat=True)
+        unknown_targets = set(criteria.split_slugs(self.deploys)) - set(targets)
+        if unknown_targets:
+            errors["deploys"] = f"Unknown deploy target: {', '.join(sorted(unknown_targets))}. Allowed: {', '.join(targets)}."
+        if errors:
+            raise ValidationError(errors)
+        clash = self._clashing_template()
+        if clash is not None:
+            errors["filename"] = f"{clash} already writes {self.filename} for some of the same servers and deploy targets."
+        try:
+            configs.check_template(self.as_info(), criteria.current())
+        except configs.ConfigError as error:
+            errors["body"] = str(error)
+        if errors:
+            raise ValidationError(errors)
+
+    def as_info(self):
+        from decisions.criteria import split_slugs, template_from_fields
+
+        fields = {name: getattr(self, name) for name in ("name", "filename", "body", "content_type", "position")}
+        return template_from_fields(fields | {"servers": split_slugs(self.servers), "deploys": split_slugs(self.deploys)})
+
+    def _clashing_template(self) -> "ConfigTemplate | None":
+        """Another template with this filename for an overlapping (server, deploy target): a bundle cannot hold both."""
+        mine = self.as_info()
+        for other in ConfigTemplate.objects.filter(filename=self.filename).exclude(pk=self.pk):
+            theirs = other.as_info()
+            servers_meet = not mine.servers or not theirs.servers or set(mine.servers) & set(theirs.servers)
+            deploys_meet = not mine.deploys or not theirs.deploys or set(mine.deploys) & set(theirs.deploys)
+            if servers_meet and deploys_meet:
+                return other
+        return None

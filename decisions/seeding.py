@@ -1,4 +1,4 @@
-"""Criteria as JSON: the seed the article gives, and the format export_criteria and import_criteria use."""
+"""Criteria as JSON and config templates as files: the seed the article gives, and what export and import use."""
 
 import json
 from pathlib import Path
@@ -113,3 +113,25 @@ def _list(row, name: str, where: str) -> list:
 def _plain(value):
     """Decimals as strings, so the JSON keeps their exact digits."""
     return str(value) if type(value).__name__ == "Decimal" else value
+
+
+DEFAULT_TEMPLATES = Path(__file__).parent / "seed" / "configs"
+
+
+def default_templates() -> list[dict]:
+    """The starter-config templates: metadata from index.json, each body from its own file beside it."""
+    index = json.loads((DEFAULT_TEMPLATES / "index.json").read_text())
+    return [
+        {name: value for name, value in row.items() if name != "body_file"}
+        | {"body": (DEFAULT_TEMPLATES / row["body_file"]).read_text()}
+        for row in index
+    ]
+
+
+def replace_templates(rows: list[dict], ConfigTemplate) -> None:
+    """Replaces every stored config template with `rows`; call it inside a transaction."""
+    ConfigTemplate.objects.all().delete()
+    ConfigTemplate.objects.bulk_create(
+        ConfigTemplate(**row | {"servers": ", ".join(row["servers"]), "deploys": ", ".join(row["deploys"])})
+        for row in rows
+    )

@@ -1,10 +1,10 @@
-"""Any change to the criteria bumps the criteria version, so cached results are never stale."""
+"""Any change to the criteria or the config templates bumps the criteria version, so cached results are never stale."""
 
 from django.db.models.signals import post_delete, post_save
 
-from decisions.models import CriteriaVersion, Effect, Option, Question, Server
+from decisions.models import ConfigTemplate, CriteriaVersion, Effect, Option, Question, Server
 
-CRITERIA_MODELS = (Server, Question, Option, Effect)
+CRITERIA_MODELS = (Server, Question, Option, Effect, ConfigTemplate)
 
 
 def bump_criteria_version(sender, raw: bool = False, **kwargs) -> None:

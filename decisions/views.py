@@ -1,6 +1,9 @@
-"""Thin views: parse the answers, rank, and render the page, the htmx partial or the JSON."""
+"""Thin views: parse the answers, rank, and render the page, the htmx partial, the JSON, a config file or the zip."""
 
 import hashlib
+import io
+import shlex
+import zipfile
 
 from django.core.cache import cache
 from django.db import connection
@@ -8,13 +11,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import condition, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from decisions import criteria as criteria_module
 from decisions.answers import Answers, InvalidAnswers, parse
+from decisions.configs import ConfigError, ConfigFile, render_bundle, start_argv, start_command
 from decisions.criteria import Criteria
-from decisions.scoring import rank
+from decisions.scoring import Ranking, rank
 from decisions.sizing import memory_estimate
 from guide.build import BUILD_ID
 
@@ -31,8 +36,8 @@ def _load(request: HttpRequest) -> tuple[Criteria, Answers | InvalidAnswers]:
     return request.loaded
 
 
-def _etag(request: HttpRequest) -> str:
-    """A result is a pure function of the answers and the criteria: so is its ETag."""
+def _etag(request: HttpRequest, **url_kwargs) -> str:
+    """A result is a pure function of the answers and the criteria: so is its ETag (request.path covers url_kwargs)."""
     if hasattr(request, "etag"):
         return request.etag
     criteria, answers = _load(request)
@@ -49,6 +54,7 @@ def result_context(request: HttpRequest, criteria: Criteria, answers: Answers) -
     ranking = rank(answers.choices, criteria)
     query = answers.query_string(criteria.questions)
     recommended = ranking.recommended
+    permalink = _permalink(request, query)
     return {
         "criteria": criteria,
         "answers": answers,
@@ -57,8 +63,39 @@ def result_context(request: HttpRequest, criteria: Criteria, answers: Answers) -
         "recommended": recommended,
         "answered": _answered(criteria, answers),
         "memory": [memory_estimate(result.server, answers) for result in ranking.results],
-        "permalink": request.build_absolute_uri(f"{reverse('result')}?{query}" if query else reverse("result")),
+        "permalink": permalink,
+    } | _configs_context(criteria, answers, ranking, query, permalink)
+
+
+def _configs_context(criteria: Criteria, answers: Answers, ranking: Ranking, query: str, permalink: str) -> dict:
+    """The recommended server's starter configs and their links; a template that fails becomes a message."""
+    ctx = {"configs": [], "configs_error": "", "bundle_url": "", "start_command": "", "start_command_words": []}
+    if ranking.recommended is None:
+        return ctx
+    server = ranking.recommended.server.slug
+    try:
+        files = render_bundle(answers, server, criteria, criteria_module.current_templates(criteria), permalink)
+    except ConfigError as error:
+        return ctx | {"configs_error": str(error)}
+    configs = [
+        {"filename": f.filename, "content": f.content, "url": _with_query(reverse("config-file", args=[f.filename]), query)}
+        for f in files
+    ]
+    return ctx | {
+        "configs": configs,
+        "bundle_url": _with_query(reverse("config-bundle"), query),
+        "start_command": start_command(server, answers),
+        # The page shows the command word by word, so it wraps between words and never inside --an-option.
+        "start_command_words": [shlex.quote(word) for word in start_argv(server, answers)],
     }
+
+
+def _with_query(path: str, query: str) -> str:
+    return f"{path}?{query}" if query else path
+
+
+def _permalink(request: HttpRequest, query: str) -> str:
+    return request.build_absolute_uri(_with_query(reverse("result"), query))
 
 
 def _answered(criteria: Criteria, answers: Answers) -> list[tuple]:
@@ -157,8 +194,7 @@ def result(request: HttpRequest) -> HttpResponse:
 def result_json(request: HttpRequest) -> JsonResponse:
     criteria, answers = _load(request)
     if isinstance(answers, InvalidAnswers):
-        errors = {name: {"message": e.message, "allowed": list(e.allowed)} for name, e in answers.errors.items()}
-        return JsonResponse({"errors": errors}, status=400)
+        return _errors_json(answers)
     ctx = result_context(request, criteria, answers)
     ranking = ctx["ranking"]
     return JsonResponse(
@@ -177,8 +213,73 @@ def result_json(request: HttpRequest) -> JsonResponse:
                 for r in ranking.results
             ],
             "permalink": ctx["permalink"],
+            "configs": [{"filename": c["filename"], "url": request.build_absolute_uri(c["url"])} for c in ctx["configs"]],
+            "bundle_url": request.build_absolute_uri(ctx["bundle_url"]) if ctx["bundle_url"] else None,
+            "start_command": ctx["start_command"] or None,
+            "configs_error": ctx["configs_error"] or None,
         }
     )
+
+
+def _errors_json(invalid: InvalidAnswers) -> JsonResponse:
+    errors = {name: {"message": e.message, "allowed": list(e.allowed)} for name, e in invalid.errors.items()}
+    return JsonResponse({"errors": errors}, status=400)
+
+
+def _bundle(request: HttpRequest) -> tuple[str, list[ConfigFile]] | JsonResponse:
+    """The recommended server and its files, or the JSON error a download answers with instead."""
+    criteria, answers = _load(request)
+    if isinstance(answers, InvalidAnswers):
+        return _errors_json(answers)
+    recommended = rank(answers.choices, criteria).recommended
+    if recommended is None:
+        return JsonResponse({"error": "No server fits every answer, so there are no starter configs."}, status=404)
+    permalink = _permalink(request, answers.query_string(criteria.questions))
+    templates = criteria_module.current_templates(criteria)
+    try:
+        files = render_bundle(answers, recommended.server.slug, criteria, templates, permalink)
+    except ConfigError as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    return recommended.server.slug, files
+
+
+@require_safe
+@condition(etag_func=_etag)
+def config_file(request: HttpRequest, filename: str) -> HttpResponse:
+    bundle = _bundle(request)
+    if isinstance(bundle, JsonResponse):
+        return bundle
+    server, files = bundle
+    file = next((f for f in files if f.filename == filename), None)
+    if file is None:
+        names = [f.filename for f in files]
+        message = f"{filename} is not in the {server} bundle for these answers."
+        return JsonResponse({"error": message, "files": names}, status=404)
+    response = HttpResponse(file.content, content_type=file.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, file.filename)
+    return response
+
+
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so the same answers always give the same bytes (and ETag)
+
+
+@require_safe
+@condition(etag_func=_etag)
+def config_bundle(request: HttpRequest) -> HttpResponse:
+    bundle = _bundle(request)
+    if isinstance(bundle, JsonResponse):
+        return bundle
+    server, files = bundle
+    folder = f"serverwise-{server}"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for file in files:
+            entry = zipfile.ZipInfo(f"{folder}/{file.filename}", date_time=ZIP_DATE)
+            entry.external_attr = 0o644 << 16
+            archive.writestr(entry, file.content, compress_type=zipfile.ZIP_DEFLATED)
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = content_disposition_header(True, f"{folder}.zip")
+    return response
 
 
 def answers_json(answers: Answers) -> dict:

@@ -7,6 +7,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("recommend/", views.result, name="result"),
     path("recommend.json", views.result_json, name="result-json"),
+    path("recommend/configs/<str:filename>", views.config_file, name="config-file"),
+    path("recommend/bundle.zip", views.config_bundle, name="config-bundle"),
     path("servers/", views.servers, name="servers"),
     path("health", views.health, name="health"),
     path("admin/", admin.site.urls),

@@ -88,3 +88,11 @@ def test_it_serves_every_named_url(client):
         except NoReverseMatch:
             continue  # needs arguments: covered by its own view's tests
         assert client.get(url).status_code == 200, name
+
+
+def test_it_reads_back_from_the_database_the_criteria_the_seed_holds():
+    from decisions.criteria import current, from_data
+    from decisions.seeding import default_criteria
+
+    stored, seed = current(), from_data(default_criteria())
+    assert (stored.servers, stored.questions) == (seed.servers, seed.questions)

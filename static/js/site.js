@@ -4,11 +4,13 @@ document.addEventListener("click", async (event) => {
   if (!button) return;
   const field = document.querySelector(button.dataset.copy);
   const status = button.parentElement.querySelector(".copy-status");
+  const isInput = field.matches("input, textarea");
   try {
-    await navigator.clipboard.writeText(field.value);
+    await navigator.clipboard.writeText(isInput ? field.value : field.textContent);
     if (status) status.textContent = "Copied";
   } catch {
-    field.select();
+    if (isInput) field.select();
+    else window.getSelection().selectAllChildren(field);
     if (status) status.textContent = "Press Ctrl+C to copy";
   }
 });
