@@ -9,9 +9,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
-from decisions.models import MAX_POINTS, CriteriaVersion, Effect, Option, Question, Server
+from decisions import configs, criteria, validation
+from decisions.answers import Answers
+from decisions.scoring import rank
+from decisions.models import MAX_POINTS, ConfigTemplate, CriteriaVersion, Effect, Option, Question, Server
 
 admin.site.site_header = "Serverwise admin"
 admin.site.site_title = "Serverwise admin"
@@ -252,6 +255,114 @@ class EffectAdmin(admin.ModelAdmin):
     list_select_related = ("option__question", "server")
     ordering = ("option__question__position", "option__position", "server__position")
     fields = ("option", "server", "points", "excluded", "reason")
+
+
+class ConfigTemplateForm(forms.ModelForm):
+    class Meta:
+        model = ConfigTemplate
+        fields = ("name", "filename", "servers", "deploys", "content_type", "position", "body")
+        widgets = {
+            "body": forms.Textarea(attrs={"class": "code", "rows": 32, "spellcheck": "false", "wrap": "off"}),
+        }
+
+
+class PreviewForm(forms.Form):
+    """Which rendering of a template to preview: a server, a deploy target and a sample set of answers."""
+
+    server = forms.ChoiceField()
+    deploy = forms.ChoiceField(label="Deploy target")
+    sample = forms.TypedChoiceField(label="Sample answers", coerce=int)
+
+    def __init__(self, *args, template: ConfigTemplate, current: criteria.Criteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        info = template.as_info()
+        deploy_question = current.question("deploy")
+        targets = [option.slug for option in deploy_question.options] if deploy_question else [configs.DEFAULT_DEPLOY]
+        self.fields["server"].choices = [(s.slug, s.name) for s in current.servers if not info.servers or s.slug in info.servers]
+        self.fields["deploy"].choices = [(target, target) for target in targets if not info.deploys or target in info.deploys]
+        self.fields["sample"].choices = [
+            (index, ", ".join(f"{q}={o}" for q, o in sample.items()) or "no answers")
+            for index, sample in enumerate(configs.SAMPLE_ANSWERS)
+        ]
+
+    def answers(self) -> Answers:
+        sample = configs.SAMPLE_ANSWERS[self.cleaned_data["sample"]]
+        return Answers(choices=sample | {"deploy": self.cleaned_data["deploy"]})
+
+
+@admin.register(ConfigTemplate)
+class ConfigTemplateAdmin(admin.ModelAdmin):
+    form = ConfigTemplateForm
+    list_display = ("name", "filename", "servers_shown", "deploys_shown", "content_type", "position", "preview_link")
+    list_editable = ("position",)
+    list_filter = ("filename", "content_type")
+    search_fields = ("name", "filename", "servers", "deploys", "body")
+    ordering = ("position", "filename")
+    readonly_fields = ("variables",)
+    fieldsets = (
+        (None, {"fields": ("name", "filename", ("servers", "deploys"), ("content_type", "position"))}),
+        ("Template", {"fields": ("body", "variables")}),
+    )
+
+    @admin.display(description="servers", ordering="servers")
+    def servers_shown(self, template: ConfigTemplate) -> str:
+        return template.servers or "every server"
+
+    @admin.display(description="deploy targets", ordering="deploys")
+    def deploys_shown(self, template: ConfigTemplate) -> str:
+        return template.deploys or "every target"
+
+    @admin.display(description="preview")
+    def preview_link(self, template: ConfigTemplate) -> str:
+        url = reverse("admin:decisions_configtemplate_preview", args=[template.pk])
+        return format_html('<a href="{}">Preview and validate</a>', url)
+
+    @admin.display(description="variables you can use")
+    def variables(self, template: ConfigTemplate) -> str:
+        rows = format_html_join("", "<li><code>{}</code>: {}</li>", sorted(configs.VARIABLES.items()))
+        return format_html('<ul class="template-variables">{}</ul>', rows)
+
+    def get_urls(self):
+        preview = path(
+            "<int:template_id>/preview/",
+            self.admin_site.admin_view(self.preview_view),
+            name="decisions_configtemplate_preview",
+        )
+        return [preview, *super().get_urls()]
+
+    def preview_view(self, request: HttpRequest, template_id: int) -> HttpResponse:
+        template = get_object_or_404(ConfigTemplate, pk=template_id)
+        if not self.has_view_or_change_permission(request, template):
+            raise PermissionDenied
+        current = criteria.current()
+        form = PreviewForm(request.GET or None, template=template, current=current)
+        rendered, verdict, error = "", None, ""
+        if not form.is_bound:
+            form = PreviewForm(
+                {"server": form.fields["server"].choices[0][0], "deploy": form.fields["deploy"].choices[0][0], "sample": 0},
+                template=template,
+                current=current,
+            )
+        if form.is_valid():
+            answers = form.answers()
+            server = current.server(form.cleaned_data["server"])
+            try:
+                values = configs.context(answers, server, rank(answers.choices, current), "https://serverwise.example/recommend/")
+                rendered = configs.render_template(template.as_info(), values)
+            except configs.ConfigError as problem:
+                error = str(problem)
+            if rendered:
+                verdict = validation.validate(template.filename, rendered, app=answers.app_path)
+        ctx = self.admin_site.each_context(request) | {
+            "title": f"Preview: {template}",
+            "template": template,
+            "form": form,
+            "rendered": rendered,
+            "verdict": verdict,
+            "error": error,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/decisions/configtemplate/preview.html", ctx)
 
 
 @admin.register(CriteriaVersion)

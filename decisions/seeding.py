@@ -14,6 +14,7 @@ SERVER_FIELDS = (
 QUESTION_FIELDS = ("slug", "text", "help_text", "position")
 OPTION_FIELDS = ("slug", "label", "help_text", "position")
 EFFECT_FIELDS = ("points", "excluded", "reason")
+TEMPLATE_FIELDS = ("name", "filename", "servers", "deploys", "content_type", "position", "body")
 
 
 class InvalidCriteria(Exception):
@@ -24,8 +25,8 @@ def default_criteria() -> dict:
     return json.loads(DEFAULT_CRITERIA.read_text())
 
 
-def export_criteria(Server, Question, Option, Effect) -> dict:
-    """Every stored criterion in a stable, diff-friendly order."""
+def export_criteria(Server, Question, Option, Effect, ConfigTemplate) -> dict:
+    """Every stored criterion and config template in a stable, diff-friendly order."""
     effects: dict[int, dict] = {}
     for effect in Effect.objects.select_related("server").order_by("option_id", "server__position", "server__slug"):
         effects.setdefault(effect.option_id, {})[effect.server.slug] = {
@@ -43,6 +44,11 @@ def export_criteria(Server, Question, Option, Effect) -> dict:
         "questions": [
             {name: getattr(question, name) for name in QUESTION_FIELDS} | {"options": options.get(question.pk, [])}
             for question in Question.objects.order_by("position", "slug")
+        ],
+        "config_templates": [
+            {name: getattr(template, name) for name in TEMPLATE_FIELDS}
+            | {"servers": _slugs(template.servers), "deploys": _slugs(template.deploys)}
+            for template in ConfigTemplate.objects.order_by("position", "filename", "name")
         ],
     }
 
@@ -129,9 +135,19 @@ def default_templates() -> list[dict]:
 
 
 def replace_templates(rows: list[dict], ConfigTemplate) -> None:
-    """Replaces every stored config template with `rows`; call it inside a transaction."""
+    """Replaces every stored config template with `rows`, validating each; call it inside a transaction."""
     ConfigTemplate.objects.all().delete()
-    ConfigTemplate.objects.bulk_create(
-        ConfigTemplate(**row | {"servers": ", ".join(row["servers"]), "deploys": ", ".join(row["deploys"])})
-        for row in rows
-    )
+    if not isinstance(rows, list):
+        raise InvalidCriteria("'config_templates' must be a list")
+    for index, row in enumerate(rows):
+        where = f"config_templates[{index}] ({row.get('filename', '?') if isinstance(row, dict) else '?'})"
+        fields = _fields(row, TEMPLATE_FIELDS, where)
+        for name in ("servers", "deploys"):
+            if not isinstance(fields[name], list):
+                raise InvalidCriteria(f"{where}: {name!r} must be a list of slugs")
+            fields[name] = ", ".join(fields[name])
+        _save(ConfigTemplate(**fields), where)
+
+
+def _slugs(text: str) -> list[str]:
+    return [slug.strip() for slug in text.split(",") if slug.strip()]

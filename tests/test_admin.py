@@ -4,10 +4,11 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
-from decisions.models import CriteriaVersion, Effect, Option, Question, Server
+from decisions.models import ConfigTemplate, CriteriaVersion, Effect, Option, Question, Server
 
 pytestmark = pytest.mark.django_db
-MODELS = ("server", "question", "option", "effect", "criteriaversion")
+MODELS = ("server", "question", "option", "effect", "configtemplate", "criteriaversion")
+MODEL_CLASSES = {"server": Server, "question": Question, "option": Option, "effect": Effect, "configtemplate": ConfigTemplate, "criteriaversion": CriteriaVersion}
 
 
 @pytest.fixture
@@ -41,13 +42,15 @@ def test_it_loads_every_admin_page_of_the_decisions_app(admin_client):
     for model in MODELS:
         assert admin_client.get(f"/admin/decisions/{model}/").status_code == 200, model
         assert admin_client.get(f"/admin/decisions/{model}/?q=http").status_code == 200, model
-        instance = {"server": Server, "question": Question, "option": Option, "effect": Effect, "criteriaversion": CriteriaVersion}[model].objects.first()
+        instance = MODEL_CLASSES[model].objects.first()
         assert admin_client.get(f"/admin/decisions/{model}/{instance.pk}/change/").status_code == 200, model
         assert admin_client.get(f"/admin/decisions/{model}/{instance.pk}/history/").status_code == 200, model
         if model != "criteriaversion":
             assert admin_client.get(f"/admin/decisions/{model}/add/").status_code == 200, model
     for question in Question.objects.all():
         assert admin_client.get(reverse("admin:decisions_question_scoring", args=[question.pk])).status_code == 200
+    for template in ConfigTemplate.objects.all():
+        assert admin_client.get(reverse("admin:decisions_configtemplate_preview", args=[template.pk])).status_code == 200
 
 
 def test_it_shows_the_scoring_of_each_option_at_a_glance(admin_client):
@@ -160,3 +163,78 @@ def test_it_shows_staff_without_permissions_none_of_the_criteria(client, django_
     url = reverse("admin:decisions_question_scoring", args=[question.pk])
     assert client.get(url).status_code == 403
     assert client.post(url, matrix_data(question)).status_code == 403
+
+
+def template_data(template: ConfigTemplate, **changes) -> dict:
+    fields = ("name", "filename", "servers", "deploys", "content_type", "position", "body")
+    return {name: getattr(template, name) for name in fields} | changes
+
+
+def test_it_edits_config_bodies_in_a_monospace_textarea(admin_client):
+    template = ConfigTemplate.objects.get(filename="gunicorn.conf.py")
+    html = admin_client.get(f"/admin/decisions/configtemplate/{template.pk}/change/").content.decode()
+    assert 'class="code"' in html and 'spellcheck="false"' in html
+    assert "<code>workers</code>" in html  # the variables an admin can use are listed beside the body
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("bind = {{ bind }}\n{% if workers %}\nworkers = {{ workers }}\n", "line 2"),
+        ("bind = {{ bind }}\nworkers = {{ worker_count }}\n", "unknown variable &#x27;worker_count&#x27;"),
+        ("{% load static %}", "static"),
+    ],
+)
+def test_it_refuses_a_template_that_does_not_compile_or_render(admin_client, body, message):
+    template = ConfigTemplate.objects.get(filename="gunicorn.conf.py")
+    before = template.body
+    response = admin_client.post(f"/admin/decisions/configtemplate/{template.pk}/change/", template_data(template, body=body))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "errornote" in html and message in html
+    assert ConfigTemplate.objects.get(pk=template.pk).body == before
+
+
+def test_it_saves_a_valid_template_and_the_next_download_uses_it(admin_client, client):
+    template = ConfigTemplate.objects.get(filename="gunicorn.conf.py")
+    body = "# Reviewed by the team\n" + template.body
+    response = admin_client.post(f"/admin/decisions/configtemplate/{template.pk}/change/", template_data(template, body=body))
+    assert response.status_code == 302
+    download = client.get("/recommend/configs/gunicorn.conf.py?framework=django")
+    assert download.content.decode().startswith("# Reviewed by the team")
+
+
+def test_it_previews_a_template_with_the_real_validators_verdict(admin_client):
+    template = ConfigTemplate.objects.get(filename="gunicorn.conf.py")
+    url = reverse("admin:decisions_configtemplate_preview", args=[template.pk])
+    html = admin_client.get(url, {"server": "gunicorn", "deploy": "docker", "sample": 1}).content.decode()
+    assert "worker_class" in html
+    assert "✓ Valid" in html and "gunicorn" in html
+
+
+def test_it_shows_a_failing_verdict_for_a_template_that_renders_an_invalid_file(admin_client):
+    template = ConfigTemplate.objects.get(filename="gunicorn.conf.py")
+    template.body = template.body + "worker_clas = 'sync'\n"  # compiles and renders, but Gunicorn has no such setting
+    template.save()
+    url = reverse("admin:decisions_configtemplate_preview", args=[template.pk])
+    html = admin_client.get(url, {"server": "gunicorn", "deploy": "systemd", "sample": 0}).content.decode()
+    assert "✕ Not valid" in html and "worker_clas" in html
+
+
+def test_it_lets_criteria_editors_edit_the_criteria_and_nothing_else(client, django_user_model):
+    from django.contrib.auth.models import Group
+
+    editor = django_user_model.objects.create_user("editor", password="pw", is_staff=True)
+    editor.groups.add(Group.objects.get(name="Criteria editors"))
+    client.force_login(editor)
+    for model in ("server", "question", "option", "effect", "configtemplate"):
+        assert client.get(f"/admin/decisions/{model}/").status_code == 200, model
+        assert client.get(f"/admin/decisions/{model}/add/").status_code == 200, model
+    assert client.get("/admin/decisions/criteriaversion/").status_code == 200
+    assert client.get("/admin/auth/user/").status_code == 403
+    assert client.get("/admin/auth/group/").status_code == 403
+    question = Question.objects.get(slug="framework")
+    data = matrix_data(question)
+    data[f"points-{key('framework', 'flask', 'granian')}"] = 2
+    assert client.post(reverse("admin:decisions_question_scoring", args=[question.pk]), data).status_code == 302
+    assert Effect.objects.get(option__slug="flask", server__slug="granian").points == 2

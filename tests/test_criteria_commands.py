@@ -5,8 +5,8 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from decisions.models import Effect, Server
-from decisions.seeding import DEFAULT_CRITERIA
+from decisions.models import ConfigTemplate, Effect, Server
+from decisions.seeding import DEFAULT_CRITERIA, default_templates
 
 pytestmark = pytest.mark.django_db
 
@@ -17,8 +17,11 @@ def export(tmp_path, name="criteria.json") -> str:
     return path.read_text()
 
 
-def test_it_exports_what_the_seed_file_holds(tmp_path):
-    assert export(tmp_path) == DEFAULT_CRITERIA.read_text()
+def test_it_exports_what_the_seed_files_hold(tmp_path):
+    exported = json.loads(export(tmp_path))
+    templates = exported.pop("config_templates")
+    assert json.dumps(exported, indent=2, ensure_ascii=False) + "\n" == DEFAULT_CRITERIA.read_text()
+    assert sorted(templates, key=lambda t: t["filename"]) == sorted(default_templates(), key=lambda t: t["filename"])
 
 
 def test_it_round_trips_export_then_import_to_identical_criteria(tmp_path):
@@ -33,10 +36,21 @@ def test_it_round_trips_export_then_import_to_identical_criteria(tmp_path):
 
 
 def test_it_resets_to_the_articles_defaults(tmp_path):
+    defaults = export(tmp_path, "defaults.json")
     Server.objects.filter(slug="uwsgi").update(name="Changed")
     Effect.objects.filter(option__slug="http3").delete()
+    ConfigTemplate.objects.filter(filename="nginx.conf").update(body="changed\n")
     call_command("reset_criteria")
-    assert export(tmp_path) == DEFAULT_CRITERIA.read_text()
+    assert export(tmp_path) == defaults
+
+
+def test_it_imports_edited_config_templates(tmp_path):
+    data = json.loads(export(tmp_path))
+    nginx = next(t for t in data["config_templates"] if t["filename"] == "nginx.conf")
+    nginx["body"] = "# edited\n" + nginx["body"]
+    (tmp_path / "edited.json").write_text(json.dumps(data))
+    call_command("import_criteria", str(tmp_path / "edited.json"))
+    assert ConfigTemplate.objects.get(filename="nginx.conf").body.startswith("# edited")
 
 
 @pytest.mark.parametrize(
@@ -49,6 +63,9 @@ def test_it_resets_to_the_articles_defaults(tmp_path):
         (lambda d: d["servers"][0].pop("name"), "missing field 'name'"),
         (lambda d: d["servers"][0].update(colour="red"), "unknown field(s) colour"),
         (lambda d: d.update(questions="none"), "'questions' must be a list"),
+        (lambda d: d["config_templates"][0].update(body="{% if %}"), "config_templates[0]"),
+        (lambda d: d["config_templates"][0].update(body="{{ no_such_variable }}"), "unknown variable 'no_such_variable'"),
+        (lambda d: d["config_templates"][0].update(servers=["tomcat"]), "Unknown server: tomcat"),
     ],
 )
 def test_it_changes_nothing_when_an_import_does_not_validate(tmp_path, breakage, message):

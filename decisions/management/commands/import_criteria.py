@@ -4,12 +4,12 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from decisions.models import Effect, Option, Question, Server
-from decisions.seeding import InvalidCriteria, replace_criteria
+from decisions.models import ConfigTemplate, Effect, Option, Question, Server
+from decisions.seeding import InvalidCriteria, replace_criteria, replace_templates
 
 
 class Command(BaseCommand):
-    help = "Replaces every criterion with those in a JSON file from export_criteria. An invalid file changes nothing."
+    help = "Replaces the criteria (and config templates, when the file has them) with a file from export_criteria. An invalid file changes nothing."
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="JSON file written by export_criteria ('-' for standard input)")
@@ -26,6 +26,8 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 replace_criteria(data, Server, Question, Option, Effect)
+                if "config_templates" in data:
+                    replace_templates(data["config_templates"], ConfigTemplate)
         except InvalidCriteria as error:
             raise CommandError(f"Nothing was changed: {error}") from None
         self.stdout.write(self.style.SUCCESS(f"Criteria imported from {path}."))

@@ -1,14 +1,15 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from decisions.models import Effect, Option, Question, Server
-from decisions.seeding import default_criteria, replace_criteria
+from decisions.models import ConfigTemplate, Effect, Option, Question, Server
+from decisions.seeding import default_criteria, default_templates, replace_criteria, replace_templates
 
 
 class Command(BaseCommand):
-    help = "Puts the criteria back to the article's defaults (decisions/seed/criteria.json)."
+    help = "Puts the criteria and config templates back to the defaults (decisions/seed/)."
 
     def handle(self, *args, **options):
         with transaction.atomic():
             replace_criteria(default_criteria(), Server, Question, Option, Effect)
+            replace_templates(default_templates(), ConfigTemplate)
         self.stdout.write(self.style.SUCCESS("Criteria reset to the defaults."))
