@@ -5,9 +5,9 @@ PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages the tests drive (browsers and the real validators of generated configs).
-APT_PACKAGES :=
+APT_PACKAGES := chromium
 
-.PHONY: run test venv install install-dev system-deps migrate collectstatic benchmark clean
+.PHONY: run test venv install install-dev system-deps node-deps migrate collectstatic benchmark clean
 
 $(BIN)/python:
 	@python="$$(PYTHON='$(PYTHON)' scripts/find-python)" && echo "Using $$python" && "$$python" -m venv $(VENV)
@@ -34,6 +34,14 @@ system-deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# npm packages the tests use (axe-core), exactly as package-lock.json pins them.
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js and npm to run the browser tests"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+node-deps: node_modules/.package-lock.json
+
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
@@ -43,7 +51,7 @@ collectstatic: install
 run: migrate collectstatic
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py
 
-test: install-dev system-deps
+test: install-dev system-deps node-deps
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -51,4 +59,4 @@ benchmark: migrate collectstatic
 	$(BIN)/python scripts/benchmark.py
 
 clean:
-	rm -rf $(VENV) staticfiles
+	rm -rf $(VENV) staticfiles node_modules

@@ -19,3 +19,10 @@ function revealCopyButtons() {
 }
 document.addEventListener("DOMContentLoaded", revealCopyButtons);
 document.addEventListener("htmx:afterSettle", revealCopyButtons);
+
+// After "Show my recommendation" updates the page in place, take keyboard and screen reader users to the
+// result, as the page load without JavaScript would; answering a question leaves the focus where it is.
+document.addEventListener("htmx:afterSettle", (event) => {
+  if (event.detail.requestConfig?.triggeringEvent?.type !== "submit") return;
+  document.querySelector("#result, #result-notice")?.focus();
+});
