@@ -24,5 +24,8 @@ document.addEventListener("htmx:afterSettle", revealCopyButtons);
 // result, as the page load without JavaScript would; answering a question leaves the focus where it is.
 document.addEventListener("htmx:afterSettle", (event) => {
   if (event.detail.requestConfig?.triggeringEvent?.type !== "submit") return;
-  document.querySelector("#result, #result-notice")?.focus();
+  const result = document.querySelector("#result, #result-notice");
+  if (!result) return;
+  result.focus({ preventScroll: true });
+  result.scrollIntoView({ block: "start" }); // focus alone would center the tall result, hiding its verdict
 });

@@ -13,7 +13,7 @@ from urllib.request import urlopen
 import pytest
 from django.db import connections, transaction
 from django.test.testcases import LiveServerThread
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from browser.harness import BASE_DIR, CHROMIUM_ARGS, DESKTOP, Tab, require_chromium
 
@@ -21,6 +21,7 @@ HOST = "127.0.0.1"
 # A fixed port when it is free keeps the permalinks in the screenshots, and so the PNGs, the same run to run.
 PREFERRED_PORT = 47813
 CRITERIA_DATE = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+expect.set_options(timeout=10_000)  # auto-waiting assertions: room for a busy 2-core machine, no sleeps
 
 
 def pytest_collection_modifyitems(items):

@@ -85,8 +85,8 @@ class Tab:
     def _on_console(self, message: ConsoleMessage) -> None:
         if message.type != "error" or self._is_expected(message):
             return
-        where = message.location.get("url", "")
-        self.errors.append(f"console error at {where}: {message.text}")
+        where = message.location.get("url")
+        self.errors.append(f"console error{f' at {where}' if where else ''}: {message.text}")
 
     def _is_expected(self, message: ConsoleMessage) -> bool:
         """Chrome logs every 4xx response; the ones a test asked for are not errors of the page."""
@@ -119,9 +119,17 @@ class Tab:
     # Pictures
 
     def screenshot(self, name: str) -> Path:
+        """The whole page, in a window as tall as the page: so sticky and 100vh parts show in full."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
+        window = self.page.viewport_size
+        for _ in range(3):  # a taller window can change the page's height: settle
+            height = self.page.evaluate("document.documentElement.scrollHeight")
+            if height == self.page.viewport_size["height"]:
+                break
+            self.page.set_viewport_size({"width": window["width"], "height": height})
         self.page.screenshot(path=path, full_page=True, animations="disabled", caret="hide")
+        self.page.set_viewport_size(window)
         return path
 
     # Signed-in pages
