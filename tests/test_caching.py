@@ -48,3 +48,12 @@ def test_it_costs_at_most_three_queries_cold_or_warm(client, page, django_assert
         assert client.get(f"{page}?{query}").status_code == 200
     with django_assert_max_num_queries(1):
         assert client.get(f"{page}?{query}&cores=3").status_code == 200
+
+
+def test_it_compresses_pages_and_still_answers_repeat_visits_with_304(client):
+    gzip = {"Accept-Encoding": "gzip, br"}
+    first = client.get("/?framework=flask", headers=gzip)
+    assert first["Content-Encoding"] == "gzip" and "Accept-Encoding" in first["Vary"]
+    assert first["ETag"].startswith('W/"')  # compression makes the ETag weak; If-None-Match compares weakly
+    repeat = client.get("/?framework=flask", headers=gzip | {"If-None-Match": first["ETag"]})
+    assert repeat.status_code == 304

@@ -1,6 +1,7 @@
 """Browser fixtures: one Chromium and one live server for this folder, a fresh context per tab, a fresh
 database per test, and a real gunicorn for what only production serving shows."""
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -13,9 +14,10 @@ from urllib.request import urlopen
 import pytest
 from django.db import connections, transaction
 from django.test.testcases import LiveServerThread
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
 
-from browser.harness import BASE_DIR, CHROMIUM_ARGS, DESKTOP, Tab, require_chromium
+from browser.harness import BASE_DIR, CHROMIUM_ARGS, DESKTOP, FAILURES, Tab, require_chromium
 
 HOST = "127.0.0.1"
 # A fixed port when it is free keeps the permalinks in the screenshots, and so the PNGs, the same run to run.
@@ -29,6 +31,14 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if here in item.path.parents:
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.failed_in_call = report.failed  # for new_tab's teardown, which photographs failed tests' tabs
+    return report
 
 
 @pytest.fixture(scope="package")
@@ -94,7 +104,7 @@ def site(live_server_thread, transactional_db) -> str:
 
 
 @pytest.fixture
-def new_tab(browser, site):
+def new_tab(request, browser, site):
     """Opens tabs, each in a new browser context (options as Playwright's new_context takes them).
 
     At the end of the test every tab must be free of console errors and uncaught exceptions.
@@ -109,7 +119,11 @@ def new_tab(browser, site):
 
     yield open_tab
     failures = []
-    for tab in tabs:
+    for number, tab in enumerate(tabs, 1):
+        if getattr(request.node, "failed_in_call", False):
+            FAILURES.mkdir(exist_ok=True)
+            with contextlib.suppress(PlaywrightError):  # a crashed page has no picture to give
+                tab.page.screenshot(path=FAILURES / f"{request.node.name}-{number}.png", full_page=True)
         try:
             tab.assert_no_errors()
         except AssertionError as failure:

@@ -1,7 +1,12 @@
 """What every browser test shares: Debian's Chromium, a tab that fails on console errors, axe, screenshots.
 
-A flow is a test that takes the `tab` fixture (or `new_tab` for a second context, a phone, dark mode or no
-JavaScript), opens pages with `tab.open(path)` and checks them with Playwright's auto-waiting `expect`.
+A flow is a test that takes the `tab` fixture (or `new_tab(**context_options)` for a second context, a phone,
+dark mode or no JavaScript), opens pages with `tab.open(path)` and checks them with Playwright's auto-waiting
+`expect`. Every tab must end its test without console errors. More:
+- a page added to PUBLIC_PAGES is checked by axe in light and dark, on a phone, and photographed;
+- `tab.assert_accessible()` runs axe on the page as it is, e.g. an admin page after `tab.log_in(admin_user)`;
+- `tab.download(locator)` clicks and returns the Playwright Download (`.suggested_filename`, `.path()`);
+- the `production_server` fixture is gunicorn serving as `make run` does, for what only it shows.
 """
 
 import json
@@ -10,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import ConsoleMessage, Error, Page, Response
+from playwright.sync_api import ConsoleMessage, Download, Error, Locator, Page, Response
 
 BASE_DIR = Path(settings.BASE_DIR)
 CHROMIUM = Path("/usr/bin/chromium")
@@ -25,6 +30,7 @@ CHROMIUM_ARGS = [
 ]
 AXE_SCRIPT = BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = BASE_DIR / "docs" / "screenshots"
+FAILURES = BASE_DIR / "test-artifacts"  # what each tab showed when its test failed (ignored by git)
 
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
@@ -131,6 +137,11 @@ class Tab:
         self.page.screenshot(path=path, full_page=True, animations="disabled", caret="hide")
         self.page.set_viewport_size(window)
         return path
+
+    def download(self, locator: Locator) -> Download:
+        with self.page.expect_download() as event:
+            locator.click()
+        return event.value
 
     # Signed-in pages
 
