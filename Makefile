@@ -4,11 +4,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
-# Debian packages the tests drive (browsers and the real validators of generated configs):
-# nginx -t, systemd-analyze verify, openssl for throwaway TLS pairs, gcc to build uWSGI from PyPI.
-APT_PACKAGES := nginx systemd openssl gcc
+# Debian packages the tests drive: Chromium for the browser tests; nginx -t, systemd-analyze verify,
+# openssl for throwaway TLS pairs and gcc to build uWSGI from PyPI for the real validators of generated configs.
+APT_PACKAGES := chromium nginx systemd openssl gcc
 
-.PHONY: run test venv install install-dev system-deps migrate collectstatic benchmark superuser clean
+.PHONY: run test venv install install-dev system-deps node-deps migrate collectstatic benchmark superuser clean
 
 $(BIN)/python:
 	@python="$$(PYTHON='$(PYTHON)' scripts/find-python)" && echo "Using $$python" && "$$python" -m venv $(VENV)
@@ -35,6 +35,14 @@ system-deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# npm packages the tests use (axe-core), exactly as package-lock.json pins them.
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js and npm to run the browser tests"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+node-deps: node_modules/.package-lock.json
+
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
@@ -44,7 +52,7 @@ collectstatic: install
 run: migrate collectstatic
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py
 
-test: system-deps install-dev
+test: system-deps install-dev node-deps
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -55,4 +63,4 @@ benchmark: migrate collectstatic
 	$(BIN)/python scripts/benchmark.py
 
 clean:
-	rm -rf $(VENV) staticfiles
+	rm -rf $(VENV) staticfiles node_modules

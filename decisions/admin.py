@@ -21,8 +21,16 @@ admin.site.site_title = "Serverwise admin"
 admin.site.index_title = "Keep the guide true"
 
 
+class LabelledPositionMixin:
+    """Names the list's editable position inputs for screen readers (Django leaves them without a label)."""
+
+    def get_changelist_form(self, request, **kwargs):
+        kwargs.setdefault("widgets", {"position": forms.NumberInput(attrs={"aria-label": "Position", "class": "vIntegerField"})})
+        return super().get_changelist_form(request, **kwargs)
+
+
 @admin.register(Server)
-class ServerAdmin(admin.ModelAdmin):
+class ServerAdmin(LabelledPositionMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "version", "interfaces", "protocols", "memory_article_mib", "memory_pss_mib", "position")
     list_editable = ("position",)
     list_filter = ("interfaces",)
@@ -53,7 +61,7 @@ class OptionInline(admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(LabelledPositionMixin, admin.ModelAdmin):
     list_display = ("text", "slug", "option_count", "position", "scoring_link")
     list_editable = ("position",)
     search_fields = ("text", "slug", "help_text", "options__label", "options__slug")
@@ -291,7 +299,7 @@ class PreviewForm(forms.Form):
 
 
 @admin.register(ConfigTemplate)
-class ConfigTemplateAdmin(admin.ModelAdmin):
+class ConfigTemplateAdmin(LabelledPositionMixin, admin.ModelAdmin):
     form = ConfigTemplateForm
     list_display = ("name", "filename", "servers_shown", "deploys_shown", "content_type", "position", "preview_link")
     list_editable = ("position",)

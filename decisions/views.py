@@ -17,9 +17,11 @@ from django.views.decorators.vary import vary_on_headers
 
 from decisions import criteria as criteria_module
 from decisions.answers import Answers, InvalidAnswers, parse
+from decisions.charts import memory_chart
 from decisions.configs import ConfigError, ConfigFile, render_bundle, start_argv, start_command
 from decisions.criteria import Criteria
 from decisions.scoring import Ranking, rank
+from decisions.sharing import share_description, share_title
 from decisions.sizing import memory_estimate
 from guide.build import BUILD_ID
 
@@ -55,6 +57,7 @@ def result_context(request: HttpRequest, criteria: Criteria, answers: Answers) -
     query = answers.query_string(criteria.questions)
     recommended = ranking.recommended
     permalink = _permalink(request, query)
+    memory = [memory_estimate(result.server, answers) for result in ranking.results]
     return {
         "criteria": criteria,
         "answers": answers,
@@ -62,7 +65,10 @@ def result_context(request: HttpRequest, criteria: Criteria, answers: Answers) -
         "ranking": ranking,
         "recommended": recommended,
         "answered": _answered(criteria, answers),
-        "memory": [memory_estimate(result.server, answers) for result in ranking.results],
+        "memory": memory,
+        "memory_chart": memory_chart(memory, recommended.server.slug if recommended else None),
+        "share_title": share_title(ranking, answers, criteria),
+        "share_description": share_description(ranking),
         "permalink": permalink,
     } | _configs_context(criteria, answers, ranking, query, permalink)
 

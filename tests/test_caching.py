@@ -55,3 +55,12 @@ def test_it_reloads_changed_criteria_in_a_fixed_number_of_queries(client, page, 
     # the version, then servers, options with their questions and effects in one join, config templates
     with django_assert_max_num_queries(4):
         assert client.get(f"{page}?{query}").status_code == 200
+
+
+def test_it_compresses_pages_and_still_answers_repeat_visits_with_304(client):
+    gzip = {"Accept-Encoding": "gzip, br"}
+    first = client.get("/?framework=flask", headers=gzip)
+    assert first["Content-Encoding"] == "gzip" and "Accept-Encoding" in first["Vary"]
+    assert first["ETag"].startswith('W/"')  # compression makes the ETag weak; If-None-Match compares weakly
+    repeat = client.get("/?framework=flask", headers=gzip | {"If-None-Match": first["ETag"]})
+    assert repeat.status_code == 304

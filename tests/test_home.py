@@ -70,3 +70,32 @@ def test_it_clears_field_errors_once_the_answers_are_valid(client):
 
 def test_it_refuses_other_methods(client):
     assert client.post("/").status_code == 405
+
+
+def test_it_shows_how_many_questions_are_answered_without_javascript(client):
+    html = client.get("/?framework=fastapi&realtime=websockets").content.decode()
+    status = html[html.index('<div id="answer-progress"') :]
+    status = status[: status.index("</div>")]
+    assert 'role="status"' in status and 'aria-atomic="true"' in status
+    assert '<progress max="12" value="2" aria-hidden="true"></progress>' in status
+    assert "<strong>2 of 12</strong> answered" in status and "Uvicorn leads" in status
+
+
+def test_it_refills_the_progress_out_of_band_for_htmx(client):
+    html = client.get("/?framework=fastapi", headers={"HX-Request": "true"}).content.decode()
+    assert '<div id="answer-progress" hx-swap-oob="innerHTML">' in html
+    assert '<progress max="12" value="1" aria-hidden="true"></progress>' in html
+    invalid = client.get("/?port=0&framework=django", headers={"HX-Request": "true"}).content.decode()
+    assert "<strong>1 of 12</strong> answered<span" in invalid and "some answers need a fix" in invalid
+
+
+def test_it_previews_a_shared_home_link_as_its_recommendation(client):
+    assert 'og:title" content="Recommended: Gunicorn - Flask"' in client.get("/?framework=flask").content.decode()
+    assert "og:title" not in client.get("/").content.decode()  # nothing answered: the site's own description
+
+
+def test_it_allows_only_its_own_scripts_and_styles(client):
+    response = client.get("/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "style-src 'self';" in policy and "nonce" not in policy
+    assert "nonce=" not in response.content.decode()

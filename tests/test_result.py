@@ -57,3 +57,30 @@ def test_it_shows_the_form_with_errors_for_bad_answers(client):
 def test_it_returns_only_the_result_partial_to_htmx(client):
     html = client.get("/recommend/?framework=flask", headers={"HX-Request": "true"}).content.decode()
     assert html.lstrip().startswith('<article id="result"')
+
+
+def test_it_draws_the_memory_figures_as_an_svg_chart_the_csp_allows(client):
+    html = client.get("/recommend/?framework=django&cores=4").content.decode()
+    chart = html[html.index('<svg class="chart"') : html.index("</svg>")]
+    assert 'role="img"' in chart and 'aria-labelledby="memory-chart-title memory-chart-desc"' in chart
+    assert '<title id="memory-chart-title">' in chart
+    assert "Gunicorn 87 MiB measured, 270 MB by the article;" in chart  # 9 workers x 9.7 MiB, x 30 MB
+    assert chart.count("<rect ") == 10 and 'width="54.0%"' in chart and 'width="72.0%"' in chart
+    assert " style=" not in html and "<style" not in html  # style-src 'self': classes and SVG attributes only
+
+
+def test_it_previews_as_the_recommendation_when_the_link_is_pasted(client):
+    html = client.get("/recommend/?realtime=websockets&framework=fastapi&utm_source=x").content.decode()
+    title = "Recommended: Uvicorn - FastAPI with WebSockets"
+    assert f"<title>{title} · Serverwise</title>" in html
+    assert f'<meta property="og:title" content="{title}">' in html
+    assert f'<meta name="twitter:title" content="{title}">' in html
+    assert '<meta property="og:description" content="Uvicorn is the standard choice for FastAPI. Native WebSocket support.' in html
+    permalink = "http://testserver/recommend/?framework=fastapi&amp;realtime=websockets"
+    assert f'<meta property="og:url" content="{permalink}">' in html and f'<link rel="canonical" href="{permalink}">' in html
+    assert '<meta name="twitter:card" content="summary">' in html
+
+
+def test_it_counts_the_answered_questions(client):
+    html = client.get("/recommend/?framework=flask&tls=proxy").content.decode()
+    assert "2 of 12 questions answered." in html

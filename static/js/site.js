@@ -21,3 +21,13 @@ function revealCopyButtons() {
 }
 document.addEventListener("DOMContentLoaded", revealCopyButtons);
 document.addEventListener("htmx:afterSettle", revealCopyButtons);
+
+// After "Show my recommendation" updates the page in place, take keyboard and screen reader users to the
+// result, as the page load without JavaScript would; answering a question leaves the focus where it is.
+document.addEventListener("htmx:afterSettle", (event) => {
+  if (event.detail.requestConfig?.triggeringEvent?.type !== "submit") return;
+  const result = document.querySelector("#result, #result-notice");
+  if (!result) return;
+  result.focus({ preventScroll: true });
+  result.scrollIntoView({ block: "start" }); // focus alone would center the tall result, hiding its verdict
+});

@@ -1,0 +1,186 @@
+"""Browser fixtures: one Chromium and one live server for this folder, a fresh context per tab, a fresh
+database per test, and a real gunicorn for what only production serving shows."""
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.request import urlopen
+
+import pytest
+from django.db import connections, transaction
+from django.test.testcases import LiveServerThread
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect, sync_playwright
+
+from browser.harness import BASE_DIR, CHROMIUM_ARGS, DESKTOP, FAILURES, Tab, require_chromium
+
+HOST = "127.0.0.1"
+# A fixed port when it is free keeps the permalinks in the screenshots, and so the PNGs, the same run to run.
+PREFERRED_PORT = 47813
+CRITERIA_DATE = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+expect.set_options(timeout=10_000)  # auto-waiting assertions: room for a busy 2-core machine, no sleeps
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.failed_in_call = report.failed  # for new_tab's teardown, which photographs failed tests' tabs
+    return report
+
+
+@pytest.fixture(scope="package")
+def browser(django_db_setup):
+    """Chromium, started after the test database exists (see DJANGO_ALLOW_ASYNC_UNSAFE below)."""
+    chromium = require_chromium()
+    args = CHROMIUM_ARGS + (["--no-sandbox"] if os.geteuid() == 0 else [])
+    with pytest.MonkeyPatch.context() as patch:
+        # Playwright's sync API keeps an event loop running in this thread, beside which Django's ORM refuses
+        # to run unless told it is safe: it is, the tests call it synchronously, between browser steps. Django
+        # then keeps its connections per context, not per thread: fresh ones, to the same test database.
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(chromium), args=args)
+            yield browser
+            browser.close()
+
+
+@pytest.fixture(scope="package")
+def live_server_thread(django_db_setup, collected_static):
+    """The project's WSGI app in a thread, sharing the test database, WhiteNoise serving the collected files."""
+    shared = {conn.alias: conn for conn in connections.all() if conn.vendor == "sqlite" and conn.is_in_memory_db()}
+    thread = _start_live_server(shared, PREFERRED_PORT) or _start_live_server(shared, 0)
+    yield thread
+    thread.terminate()
+    for conn in shared.values():
+        conn.dec_thread_sharing()
+
+
+def _start_live_server(shared: dict, port: int) -> LiveServerThread | None:
+    # Django's live server wraps the app in handlers serving static and media files from the source folders;
+    # unwrapped, requests reach the app as in production, where WhiteNoise serves the hashed static files.
+    thread = LiveServerThread(HOST, static_handler=lambda media_handler: media_handler.application, connections_override=shared, port=port)
+    thread.daemon = True
+    for conn in shared.values():
+        conn.inc_thread_sharing()
+    thread.start()
+    thread.is_ready.wait()
+    if thread.error is None:
+        return thread
+    for conn in shared.values():
+        conn.dec_thread_sharing()
+    if port:
+        return None
+    raise thread.error
+
+
+@pytest.fixture
+def site(live_server_thread, transactional_db) -> str:
+    """The live server's address, over the seeded criteria and config templates: each test gets them afresh.
+
+    The criteria's date is pinned, so the footer, and with it the screenshots, read the same on every run.
+    """
+    from decisions import criteria
+    from decisions.models import ConfigTemplate, CriteriaVersion, Effect, Option, Question, Server
+    from decisions.seeding import default_criteria, default_templates, replace_criteria, replace_templates
+
+    with transaction.atomic():
+        replace_criteria(default_criteria(), Server, Question, Option, Effect)
+        replace_templates(default_templates(), ConfigTemplate)
+        CriteriaVersion.objects.update_or_create(pk=1, defaults={"number": 1, "changed_at": CRITERIA_DATE})
+    criteria._memo.clear()
+    return f"http://{live_server_thread.host}:{live_server_thread.port}"
+
+
+@pytest.fixture
+def new_tab(request, browser, site):
+    """Opens tabs, each in a new browser context (options as Playwright's new_context takes them).
+
+    At the end of the test every tab must be free of console errors and uncaught exceptions.
+    """
+    tabs: list[Tab] = []
+
+    def open_tab(base_url: str = site, **context_options) -> Tab:
+        context = browser.new_context(**(DESKTOP | context_options))
+        tab = Tab(context.new_page(), base_url)
+        tabs.append(tab)
+        return tab
+
+    yield open_tab
+    failures = []
+    for number, tab in enumerate(tabs, 1):
+        if getattr(request.node, "failed_in_call", False):
+            FAILURES.mkdir(exist_ok=True)
+            with contextlib.suppress(PlaywrightError):  # a crashed page has no picture to give
+                tab.page.screenshot(path=FAILURES / f"{request.node.name}-{number}.png", full_page=True)
+        try:
+            tab.assert_no_errors()
+        except AssertionError as failure:
+            failures.append(str(failure))
+        tab.page.context.close()
+    if failures:
+        pytest.fail("\n".join(failures), pytrace=False)
+
+
+@pytest.fixture
+def tab(new_tab) -> Tab:
+    return new_tab()
+
+
+@pytest.fixture(scope="package")
+def production_server(tmp_path_factory, collected_static):
+    """gunicorn with the project's settings and gunicorn.conf.py on a free loopback port, as `make run` serves.
+
+    Its own migrated SQLite file: it runs in another process, so it cannot share the test database.
+    """
+    folder = tmp_path_factory.mktemp("production")
+    port = _free_port()
+    env = os.environ | {
+        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+        "DJANGO_DEBUG": "false",
+        "HOST": HOST,
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+    }
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"], cwd=BASE_DIR, env=env, check=True)
+    log = (folder / "gunicorn.log").open("w")
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://{HOST}:{port}"
+    try:
+        _wait_until_healthy(url, server, folder / "gunicorn.log")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_healthy(url: str, server: subprocess.Popen, log: Path, attempts: int = 120) -> None:
+    for _ in range(attempts):
+        if server.poll() is not None:
+            pytest.fail(f"gunicorn exited with {server.returncode}:\n{log.read_text()}", pytrace=False)
+        try:
+            with urlopen(f"{url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.25)
+    pytest.fail(f"gunicorn did not answer /health within {attempts / 4:.0f} s:\n{log.read_text()}", pytrace=False)

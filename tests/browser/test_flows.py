@@ -1,0 +1,191 @@
+"""What a person does in the browser: answer, share, and get the result with or without JavaScript."""
+
+import re
+import zipfile
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from browser.harness import ANSWERS
+
+
+def answer(page, question: str, option: str) -> None:
+    page.locator(f"label[for='q-{question}-{option}']").click()
+
+
+def test_it_updates_the_result_in_place_and_the_address_bar_becomes_the_share_link(tab, new_tab):
+    page = tab.page
+    tab.open("/")
+    page.evaluate("window.loadedOnce = true")
+    answer(page, "framework", "fastapi")
+    answer(page, "async", "yes")
+    answer(page, "realtime", "websockets")
+
+    expect(page).to_have_url(tab.url(f"/?{ANSWERS}"))
+    expect(page.locator("#result")).to_have_attribute("data-recommended", "uvicorn")
+    expect(page.locator("#answer-progress")).to_contain_text("3 of 12 answered: Uvicorn leads")
+    expect(page.locator("#answer-progress progress")).to_have_attribute("value", "3")
+    assert page.evaluate("window.loadedOnce") is True, "the page reloaded"
+
+    friend = new_tab()  # another browser context: no history, no cache, no cookies
+    friend.open(page.url.removeprefix(tab.base_url))
+    expect(friend.page.locator("#result")).to_have_attribute("data-recommended", "uvicorn")
+    expect(friend.page.locator("#q-realtime-websockets")).to_be_checked()
+    expect(friend.page.locator("#answer-progress")).to_contain_text("3 of 12 answered")
+
+
+def test_it_shows_a_field_error_in_place_and_clears_it_once_fixed(tab):
+    page = tab.page
+    tab.open("/")
+    tab.expect_status("/", 400)
+    page.locator("#id-port").fill("70000")
+    page.locator("#id-port").dispatch_event("change")
+    expect(page.locator("#error-port")).to_have_text("Give a whole number from 1 to 65535.")
+    expect(page.locator("#result-region")).to_contain_text("Some answers need a fix")
+    expect(page.locator("#answer-progress")).to_contain_text("some answers need a fix")
+
+    page.locator("#id-port").fill("8080")
+    page.locator("#id-port").dispatch_event("change")
+    expect(page.locator("#error-port")).to_be_empty()
+    expect(page).to_have_url(tab.url("/?port=8080"))
+    expect(page.locator("#result")).to_have_attribute("data-recommended", "gunicorn")
+
+
+def test_it_gives_the_complete_result_page_without_javascript(new_tab):
+    tab = new_tab(java_script_enabled=False)
+    page = tab.page
+    tab.open("/")
+    for question, option in (("framework", "fastapi"), ("async", "yes"), ("realtime", "websockets")):
+        page.locator(f"#q-{question}-{option}").check()
+    page.get_by_role("button", name="Show my recommendation").click()
+
+    expect(page).to_have_url(re.compile(r"/recommend/\?framework=fastapi&async=yes&realtime=websockets&"))
+    result = page.locator("#result")
+    expect(result).to_have_attribute("data-recommended", "uvicorn")
+    expect(page.get_by_role("heading", name="Why Uvicorn")).to_be_visible()
+    expect(page.locator(".ranking-item")).to_have_count(5)
+    expect(page.locator("table.memory tbody tr")).to_have_count(5)
+    expect(page.locator("svg.chart rect")).to_have_count(10)
+    expect(page.locator("#permalink")).to_have_value(tab.url(f"/recommend/?{ANSWERS}"))
+    expect(page.locator(".answers-summary")).to_contain_text("3 of 12 questions answered")
+    expect(page.locator("meta[property='og:title']")).to_have_attribute("content", "Recommended: Uvicorn - FastAPI with WebSockets")
+    copy_buttons = page.locator("[data-copy]")
+    expect(copy_buttons).to_have_count(5)  # the start command, three files and the permalink
+    for index in range(5):
+        expect(copy_buttons.nth(index)).to_be_hidden()  # copying needs JavaScript, so the buttons stay hidden
+    expect(page.get_by_role("link", name="Download all (zip)")).to_be_visible()
+
+
+def test_it_takes_a_keyboard_user_from_the_first_question_to_the_result(tab):
+    page = tab.page
+    tab.open("/")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.locator("#q-framework-skip")).to_be_focused()  # a radio group takes focus at its checked option
+
+    for _ in range(3):  # skip -> Django -> Flask -> FastAPI: arrows choose within a group
+        page.keyboard.press("ArrowDown")
+    expect(page.locator("#q-framework-fastapi")).to_be_checked()
+    page.keyboard.press("Tab")
+    page.keyboard.press("ArrowUp")
+    expect(page.locator("#q-async-yes")).to_be_checked()
+    page.keyboard.press("Tab")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    expect(page.locator("#q-realtime-websockets")).to_be_checked()
+
+    submit = page.get_by_role("button", name="Show my recommendation")
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        assert_focus_is_visible(page)
+        if submit.evaluate("button => button === document.activeElement"):
+            break
+    expect(submit).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#result")).to_be_focused()
+    expect(page.locator("#result")).to_have_attribute("data-recommended", "uvicorn")
+    expect(page).to_have_url(tab.url(f"/?{ANSWERS}"))
+
+    result_page_link = page.get_by_role("link", name="Open the result page")
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        assert_focus_is_visible(page)
+        if result_page_link.evaluate("link => link === document.activeElement"):
+            break
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(tab.url(f"/recommend/?{ANSWERS}"))
+    expect(page.locator("#result")).to_have_attribute("data-recommended", "uvicorn")
+
+    bundle_link = page.get_by_role("link", name="Download all (zip)")
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        assert_focus_is_visible(page)
+        if bundle_link.evaluate("link => link === document.activeElement"):
+            break
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    assert download.value.suggested_filename == "serverwise-uvicorn.zip"
+
+
+def assert_focus_is_visible(page) -> None:
+    """The focused control, or the option tile around a radio, draws a focus ring of at least 2px."""
+    ring = page.evaluate(
+        """() => {
+            const focused = document.activeElement;
+            const drawn = focused.closest('label.option') || focused;
+            const style = getComputedStyle(drawn);
+            return {element: focused.outerHTML.slice(0, 80), style: style.outlineStyle, width: parseFloat(style.outlineWidth)};
+        }"""
+    )
+    assert ring["style"] != "none" and ring["width"] >= 2, f"no visible focus on {ring['element']}"
+
+
+def test_it_downloads_a_config_file_and_the_bundle(tab):
+    page = tab.page
+    tab.open("/recommend/?framework=django&async=no&deploy=docker&cores=4")
+    expect(page.locator("#result")).to_have_attribute("data-recommended", "gunicorn")
+
+    conf = tab.download(page.get_by_role("link", name="Download gunicorn.conf.py"))
+    assert conf.suggested_filename == "gunicorn.conf.py"
+    text = Path(conf.path()).read_text()
+    assert "workers = 9" in text and 'worker_class = "sync"' in text
+
+    bundle = tab.download(page.get_by_role("link", name="Download all (zip)"))
+    assert bundle.suggested_filename == "serverwise-gunicorn.zip"
+    with zipfile.ZipFile(bundle.path()) as archive:
+        names = set(archive.namelist())
+        assert {"serverwise-gunicorn/gunicorn.conf.py", "serverwise-gunicorn/Dockerfile", "serverwise-gunicorn/README.md"} <= names
+        assert archive.read("serverwise-gunicorn/gunicorn.conf.py").decode() == text
+
+
+def test_it_copies_a_config_file_with_javascript(new_tab):
+    tab = new_tab(permissions=["clipboard-read", "clipboard-write"])
+    page = tab.page
+    tab.open("/recommend/?framework=flask&deploy=systemd")
+    page.get_by_role("button", name="Copy gunicorn.conf.py").click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == page.locator("#config-1").text_content()
+    assert "wsgi_app" in copied
+
+
+def test_it_shows_an_admins_edit_of_one_effect_in_the_public_result(tab, new_tab, admin_user):
+    from decisions.models import Question
+
+    visitor = new_tab()
+    visitor.open("/recommend/?framework=django")
+    expect(visitor.page.locator("#result")).to_have_attribute("data-recommended", "gunicorn")
+
+    tab.log_in(admin_user)
+    question = Question.objects.get(slug="framework").pk
+    tab.open(f"/admin/decisions/question/{question}/scoring/")
+    page = tab.page
+    page.get_by_label("Granian points for Django").fill("9")
+    page.get_by_label("Reason for Granian when Django").fill("Our team runs Granian everywhere.")
+    page.get_by_role("button", name="Save scoring").click()
+    expect(page.locator(".messagelist")).to_contain_text("Saved 1 change(s)")
+
+    visitor.page.reload()
+    expect(visitor.page.locator("#result")).to_have_attribute("data-recommended", "granian")
+    expect(visitor.page.locator("#result")).to_contain_text("Our team runs Granian everywhere.")
