@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from decisions import configs, criteria, validation
 from decisions.answers import Answers
 from decisions.scoring import rank
+from decisions.signals import one_version_bump
 from decisions.models import MAX_POINTS, ConfigTemplate, CriteriaVersion, Effect, Option, Question, Server
 
 admin.site.site_header = "Serverwise admin"
@@ -194,6 +195,7 @@ class ScoringMatrixForm(forms.Form):
         return cleaned
 
     @transaction.atomic
+    @one_version_bump()
     def save(self, request: HttpRequest, effect_admin: admin.ModelAdmin) -> list[str]:
         changes = []
         for option in self.options:

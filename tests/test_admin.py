@@ -62,6 +62,7 @@ def test_it_shows_the_scoring_of_each_option_at_a_glance(admin_client):
 
 def test_it_changes_the_next_json_answer_when_an_admin_edits_one_effect(admin_client, client):
     assert client.get("/recommend.json?framework=django").json()["recommended"] == "gunicorn"
+    version_before = CriteriaVersion.objects.get().number
     question = Question.objects.get(slug="framework")
     data = matrix_data(question)
     data[f"points-{key('framework', 'django', 'granian')}"] = 9
@@ -70,6 +71,7 @@ def test_it_changes_the_next_json_answer_when_an_admin_edits_one_effect(admin_cl
     assert response.status_code == 302
     answer = client.get("/recommend.json?framework=django").json()
     assert answer["recommended"] == "granian"
+    assert CriteriaVersion.objects.get().number == version_before + 1  # one save, one new version
     assert {"question": "framework", "text": "Edited by an admin.", "points": 9} in answer["ranking"][0]["reasons"]
 
 

@@ -85,3 +85,14 @@ def test_it_says_why_a_file_cannot_be_read(tmp_path):
     broken.write_text("{not json")
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("import_criteria", str(broken))
+
+
+def test_it_makes_one_new_criteria_version_per_import_or_reset(tmp_path):
+    from decisions.models import CriteriaVersion
+
+    export(tmp_path)
+    before = CriteriaVersion.objects.get().number
+    call_command("reset_criteria")
+    assert CriteriaVersion.objects.get().number == before + 1
+    call_command("import_criteria", str(tmp_path / "criteria.json"))
+    assert CriteriaVersion.objects.get().number == before + 2

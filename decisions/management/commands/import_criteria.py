@@ -6,6 +6,7 @@ from django.db import transaction
 
 from decisions.models import ConfigTemplate, Effect, Option, Question, Server
 from decisions.seeding import InvalidCriteria, replace_criteria, replace_templates
+from decisions.signals import one_version_bump
 
 
 class Command(BaseCommand):
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         except (OSError, json.JSONDecodeError) as error:
             raise CommandError(f"Cannot read {path}: {error}") from None
         try:
-            with transaction.atomic():
+            with transaction.atomic(), one_version_bump():
                 replace_criteria(data, Server, Question, Option, Effect)
                 if "config_templates" in data:
                     replace_templates(data["config_templates"], ConfigTemplate)
