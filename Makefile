@@ -5,8 +5,9 @@ PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages the tests drive (browsers and the real validators of generated configs):
-# nginx -t, systemd-analyze verify, openssl for throwaway TLS pairs, gcc to build uWSGI from PyPI.
-APT_PACKAGES := nginx systemd openssl gcc
+# nginx -t, systemd-analyze verify, openssl for throwaway TLS pairs, gcc to build uWSGI from PyPI, and OpenSSL's
+# headers for that build: without them uWSGI has no https-socket, which the TLS-in-app uwsgi.ini sets.
+APT_PACKAGES := nginx systemd openssl gcc libssl-dev
 
 .PHONY: run test venv install install-dev system-deps migrate collectstatic benchmark superuser clean
 
