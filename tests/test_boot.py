@@ -1,10 +1,12 @@
-"""Every server really starts from its config files and start command, and answers GET / with 200.
+"""Every server really starts from the bundle Serverwise hands out, and answers GET / with 200.
 
-`serve_once(files, command, port)` is the whole harness: it takes what a bundle holds (file name -> content)
-and the command that starts the server from the bundle's folder. The cases below are hand-written to match
-what decisions/configs.py renders; feeding it the real bundle and `start_command()` is a change of cases only.
+For each case the answers make the server under test the recommendation; the bundle is the zip from
+/recommend/bundle.zip and the command is /recommend.json's start_command, as a user would take them. A stand-in
+app sits at the answers' import path. `serve_once(files, command, port)` starts the command in a folder holding
+the files, asks GET / until the server has answered for SETTLE_SECONDS, and stops it.
 """
 
+import io
 import os
 import shlex
 import signal
@@ -15,16 +17,18 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
 from decisions.validation import stand_in_app, validate_command
 
-SAMPLES = Path(__file__).parent / "samples"
-SAMPLE_BIND = "127.0.0.1:8000"
+pytestmark = pytest.mark.django_db
+
 STARTUP_SECONDS = 30
 # uWSGI can miss a SIGTERM that lands while its workers are still starting (seen here: a 15 s hang), so the
 # server keeps answering for this long after its first answer before it is stopped.
@@ -121,57 +125,55 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def sample(name: str, port: int, **replacements: str) -> str:
-    content = (SAMPLES / name).read_text().replace(SAMPLE_BIND, f"127.0.0.1:{port}")
-    for old, new in replacements.items():
-        content = content.replace(old, new)
-    return content
+@dataclass(frozen=True)
+class Case:
+    server: str
+    choices: dict[str, str]  # answers that make `server` the recommendation: a working server stays
+    app: str
+    interface: str  # of the stand-in app
 
 
-def gunicorn_sync(port: int) -> tuple[dict[str, str], str]:
-    return {"gunicorn.conf.py": sample("gunicorn.conf.py", port), **stand_in_app("app:application")}, (
-        "gunicorn -c gunicorn.conf.py"
-    )
+CASES = {
+    "gunicorn-sync": Case("gunicorn", {"framework": "other-wsgi", "current": "gunicorn"}, "app:application", "wsgi"),
+    "gunicorn-gthread": Case(
+        "gunicorn", {"framework": "flask", "realtime": "long-polling", "current": "gunicorn"}, "app:app", "wsgi"
+    ),
+    "gunicorn-uvicorn-worker": Case("gunicorn", {"framework": "other-asgi", "current": "gunicorn"}, "main:app", "asgi"),
+    "gunicorn-asgi": Case(
+        "gunicorn",
+        {"framework": "django", "async": "yes", "current": "gunicorn"},
+        "mysite.asgi:application",
+        "asgi",
+    ),
+    "uwsgi": Case("uwsgi", {"framework": "other-wsgi", "current": "uwsgi"}, "app:application", "wsgi"),
+    "uvicorn": Case("uvicorn", {"framework": "other-asgi", "current": "uvicorn"}, "main:app", "asgi"),
+    "hypercorn": Case("hypercorn", {"framework": "other-asgi", "current": "hypercorn"}, "main:app", "asgi"),
+    "granian-asgi": Case("granian", {"framework": "other-asgi", "current": "granian"}, "main:app", "asgi"),
+    "granian-wsgi": Case("granian", {"framework": "other-wsgi", "current": "granian"}, "app:application", "wsgi"),
+}
 
 
-def gunicorn_uvicorn_worker(port: int) -> tuple[dict[str, str], str]:
-    config = sample("gunicorn.conf.py", port).replace('"sync"', '"uvicorn_worker.UvicornWorker"')
-    config = config.replace('"app:application"', '"main:app"')
-    return {"gunicorn.conf.py": config, **stand_in_app("main:app", "asgi")}, "gunicorn -c gunicorn.conf.py"
+def downloaded_bundle(client, case: Case, port: int) -> tuple[dict[str, str], str]:
+    """The files of /recommend/bundle.zip (unpacked from its one folder) and /recommend.json's start command."""
+    query = urlencode(case.choices | {"cores": 1, "host": "127.0.0.1", "port": port, "app": case.app})
+    result = client.get(f"/recommend.json?{query}").json()
+    assert result["recommended"] == case.server, result["ranking"]
+    response = client.get(result["bundle_url"])
+    assert response.status_code == 200, response.content
+    folder = f"serverwise-{case.server}/"
+    files = {}
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        for name in archive.namelist():
+            assert name.startswith(folder), name
+            files[name.removeprefix(folder)] = archive.read(name).decode()
+    return files, result["start_command"]
 
 
-def uwsgi(port: int) -> tuple[dict[str, str], str]:
-    return {"uwsgi.ini": sample("uwsgi.ini", port), **stand_in_app("app:application")}, "uwsgi --ini uwsgi.ini"
-
-
-def hypercorn(port: int) -> tuple[dict[str, str], str]:
-    return {"hypercorn.toml": sample("hypercorn.toml", port), **stand_in_app("main:app", "asgi")}, (
-        "hypercorn -c hypercorn.toml main:app"
-    )
-
-
-def uvicorn(port: int) -> tuple[dict[str, str], str]:
-    return stand_in_app("main:app", "asgi"), f"uvicorn main:app --host 127.0.0.1 --port {port} --workers 1"
-
-
-def granian_asgi(port: int) -> tuple[dict[str, str], str]:
-    return stand_in_app("main:app", "asgi"), (
-        f"granian --interface asgi --host 127.0.0.1 --port {port} --workers 1 main:app"
-    )
-
-
-def granian_wsgi(port: int) -> tuple[dict[str, str], str]:
-    return stand_in_app("app:application", "wsgi"), (
-        f"granian --interface wsgi --host 127.0.0.1 --port {port} --workers 1 app:application"
-    )
-
-
-@pytest.mark.parametrize(
-    "bundle", [gunicorn_sync, gunicorn_uvicorn_worker, uwsgi, hypercorn, uvicorn, granian_asgi, granian_wsgi]
-)
-def test_it_boots_each_server_from_its_files_and_answers_200(bundle):
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+def test_it_boots_each_server_from_its_bundle_and_answers_200(client, case):
     port = free_port()
-    files, command = bundle(port)
+    bundle, command = downloaded_bundle(client, case, port)
+    files = bundle | stand_in_app(case.app, case.interface)
     verdict = validate_command(command, files)
     assert verdict.ok, verdict.messages
 
@@ -181,9 +183,10 @@ def test_it_boots_each_server_from_its_files_and_answers_200(bundle):
     assert served.stopped_on_sigterm, f"still running {STOP_SECONDS} s after SIGTERM:\n{served.log}"
 
 
-def test_it_reports_a_server_that_exits_instead_of_serving():
+def test_it_reports_a_server_that_exits_instead_of_serving(client):
     port = free_port()
-    files, command = granian_asgi(port)
+    case = CASES["granian-asgi"]
+    bundle, command = downloaded_bundle(client, case, port)
 
     with pytest.raises(pytest.fail.Exception, match="exited with status"):
-        serve_once(files, command.replace("main:app", "missing:app"), port)
+        serve_once(bundle | stand_in_app("elsewhere:app", case.interface), command, port)
