@@ -3,7 +3,8 @@
 For each case the answers make the server under test the recommendation; the bundle is the zip from
 /recommend/bundle.zip and the command is /recommend.json's start_command, as a user would take them. A stand-in
 app sits at the answers' import path. `serve_once(files, command, port)` starts the command in a folder holding
-the files, asks GET / until the server has answered for SETTLE_SECONDS, and stops it.
+the files, asks GET / until the server has answered for SETTLE_SECONDS, and stops it. Each server must answer
+200, log no ERROR (with a HOME it cannot write, like the bundle's service users) and stop on SIGTERM.
 """
 
 import io
@@ -58,7 +59,7 @@ def serve_once(files: Mapping[str, str], command: str, port: int) -> Served:
             server = subprocess.Popen(
                 shlex.split(command),
                 cwd=folder,
-                env=_server_environment(),
+                env=_server_environment(Path(folder)),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -75,9 +76,18 @@ def serve_once(files: Mapping[str, str], command: str, port: int) -> Served:
         return Served(answers, stopped_on_sigterm, log_path.read_text())
 
 
-def _server_environment() -> dict[str, str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(SERVER_ENVIRONMENT_PREFIXES)}
+def _server_environment(folder: Path) -> dict[str, str]:
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(SERVER_ENVIRONMENT_PREFIXES) and name != "XDG_RUNTIME_DIR"
+    }
     environment["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), environment.get("PATH", "")])
+    # The users the bundle's unit, program and image run as (www-data, uid 10001) have no home they may write
+    # to. Nor has the server here, even when the tests run as root: its HOME lies under a plain file.
+    not_a_folder = folder / "not-a-folder"
+    not_a_folder.touch()
+    environment["HOME"] = str(not_a_folder / "home")
     return environment
 
 
@@ -180,6 +190,7 @@ def test_it_boots_each_server_from_its_bundle_and_answers_200(client, case):
     served = serve_once(files, command, port)
 
     assert set(served.answers) == {(200, b"ok")}, served.log
+    assert not [line for line in served.log.splitlines() if "ERROR" in line], served.log
     assert served.stopped_on_sigterm, f"still running {STOP_SECONDS} s after SIGTERM:\n{served.log}"
 
 

@@ -137,6 +137,14 @@ def test_gunicorn_speaks_http2_only_with_tls_in_the_app():
     assert "http_protocols" not in bundle("gunicorn", http="http2", tls="proxy")["gunicorn.conf.py"]
 
 
+def test_gunicorn_opens_no_control_socket_in_a_home_its_service_user_cannot_write():
+    # www-data and the image's uid 10001 cannot write $HOME/.gunicorn: Gunicorn would log an error at each start
+    # (tests/test_boot.py boots it with such a HOME).
+    settings = {}
+    exec(bundle("gunicorn")["gunicorn.conf.py"], {}, settings)
+    assert settings["control_socket_disable"] is True
+
+
 def test_uwsgi_ini_uses_its_own_names():
     ini = configparser.ConfigParser()
     ini.read_string(bundle("uwsgi", framework="django", workload="high-concurrency", cores=3)["uwsgi.ini"])
