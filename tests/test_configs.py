@@ -113,6 +113,10 @@ def test_hypercorn_leaves_http2_on_by_default():
         ({"framework": "django", "async": "yes", "cores": 4}, "asgi", 4, None),
         ({"framework": "fastapi", "cores": 4}, "uvicorn_worker.UvicornWorker", 4, None),
         ({"framework": "starlette"}, "uvicorn_worker.UvicornWorker", 2, None),
+        # Gunicorn speaking HTTP/2 itself: the sync and Uvicorn workers cannot (tests/test_boot.py shows why).
+        ({"framework": "django", "http": "http2", "tls": "app"}, "gthread", 5, 4),
+        ({"framework": "fastapi", "http": "http2", "tls": "app", "cores": 4}, "asgi", 4, None),
+        ({"framework": "fastapi", "http": "http2", "tls": "proxy"}, "uvicorn_worker.UvicornWorker", 2, None),
     ],
 )
 def test_gunicorn_sizes_its_workers_by_their_kind(choices, worker_class, workers, threads):
