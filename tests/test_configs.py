@@ -99,6 +99,15 @@ def test_it_sets_quic_bind_if_and_only_if_hypercorn_serves_http3():
     assert configs.pip_packages("hypercorn", answers(http="http3", asynclib="trio")) == ["hypercorn[h3,trio]==0.18.0"]
 
 
+def test_hypercorn_serving_quic_stops_within_dockers_grace():
+    # Hypercorn 0.18 with quic_bind waits graceful_timeout at every SIGTERM, even idle (seen on this machine:
+    # 30 s; systemd's TimeoutStopSec is 30 and Docker's stop timeout 10, then SIGKILL skips the app's shutdown).
+    quic = tomllib.loads(bundle("hypercorn", http="http3")["hypercorn.toml"])
+    tcp_only = tomllib.loads(bundle("hypercorn", http="http2")["hypercorn.toml"])
+    assert quic["graceful_timeout"] < 10
+    assert tcp_only["graceful_timeout"] == 30
+
+
 def test_hypercorn_leaves_http2_on_by_default():
     settings = tomllib.loads(bundle("hypercorn", http="http2", framework="fastapi")["hypercorn.toml"])
     assert settings == settings | {"worker_class": "asyncio", "workers": 2, "max_requests": 1000, "max_requests_jitter": 50}
