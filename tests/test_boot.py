@@ -197,56 +197,38 @@ def free_port() -> int:
 @dataclass(frozen=True)
 class Case:
     server: str
-    choices: dict[str, str]  # answers that make `server` the recommendation: a working server stays
+    choices: dict[str, str]  # answers that make `server` the recommendation
     app: str
     interface: str  # of the stand-in app
-    protocol: str = "http/1.1"  # what the server must speak to a browser
+    protocol: str  # what the server must speak to a browser
 
     @property
     def tls(self) -> bool:
         return self.choices.get("tls") == "app"
 
+    @classmethod
+    def of(cls, server: str, app: str, interface: str, protocol: str = "http/1.1", **choices: str) -> "Case":
+        """A server that works for the answers stays: current=<server> makes it the recommendation."""
+        return cls(server, choices | {"current": server}, app, interface, protocol)
+
 
 CASES = {
-    "gunicorn-sync": Case("gunicorn", {"framework": "other-wsgi", "current": "gunicorn"}, "app:application", "wsgi"),
-    "gunicorn-gthread": Case(
-        "gunicorn", {"framework": "flask", "realtime": "long-polling", "current": "gunicorn"}, "app:app", "wsgi"
-    ),
-    "gunicorn-uvicorn-worker": Case("gunicorn", {"framework": "other-asgi", "current": "gunicorn"}, "main:app", "asgi"),
-    "gunicorn-asgi": Case(
-        "gunicorn",
-        {"framework": "django", "async": "yes", "current": "gunicorn"},
-        "mysite.asgi:application",
-        "asgi",
-    ),
-    "uwsgi": Case("uwsgi", {"framework": "other-wsgi", "current": "uwsgi"}, "app:application", "wsgi"),
-    "uvicorn": Case("uvicorn", {"framework": "other-asgi", "current": "uvicorn"}, "main:app", "asgi"),
-    "hypercorn": Case("hypercorn", {"framework": "other-asgi", "current": "hypercorn"}, "main:app", "asgi"),
-    "granian-asgi": Case("granian", {"framework": "other-asgi", "current": "granian"}, "main:app", "asgi"),
-    "granian-wsgi": Case("granian", {"framework": "other-wsgi", "current": "granian"}, "app:application", "wsgi"),
+    "gunicorn-sync": Case.of("gunicorn", "app:application", "wsgi", framework="other-wsgi"),
+    "gunicorn-gthread": Case.of("gunicorn", "app:app", "wsgi", framework="flask", realtime="long-polling"),
+    "gunicorn-uvicorn-worker": Case.of("gunicorn", "main:app", "asgi", framework="other-asgi"),
+    "gunicorn-asgi": Case.of("gunicorn", "mysite.asgi:application", "asgi", framework="django", **{"async": "yes"}),
+    "uwsgi": Case.of("uwsgi", "app:application", "wsgi", framework="other-wsgi"),
+    "uvicorn": Case.of("uvicorn", "main:app", "asgi", framework="other-asgi"),
+    "hypercorn": Case.of("hypercorn", "main:app", "asgi", framework="other-asgi"),
+    "granian-asgi": Case.of("granian", "main:app", "asgi", framework="other-asgi"),
+    "granian-wsgi": Case.of("granian", "app:application", "wsgi", framework="other-wsgi"),
     # TLS in the server; HTTP/2 where the server speaks it (Uvicorn's needs zttp, which the tests do not install).
-    "gunicorn-wsgi-tls-http2": Case(
-        "gunicorn",
-        {"framework": "other-wsgi", "http": "http2", "tls": "app", "current": "gunicorn"},
-        "app:application",
-        "wsgi",
-        "h2",
-    ),
-    "gunicorn-asgi-tls-http2": Case(
-        "gunicorn",
-        {"framework": "fastapi", "http": "http2", "tls": "app", "current": "gunicorn"},
-        "main:app",
-        "asgi",
-        "h2",
-    ),
-    "uwsgi-tls": Case("uwsgi", {"framework": "other-wsgi", "tls": "app", "current": "uwsgi"}, "app:application", "wsgi"),
-    "uvicorn-tls": Case("uvicorn", {"framework": "other-asgi", "tls": "app", "current": "uvicorn"}, "main:app", "asgi"),
-    "hypercorn-tls-http2": Case(
-        "hypercorn", {"framework": "other-asgi", "http": "http2", "tls": "app", "current": "hypercorn"}, "main:app", "asgi", "h2"
-    ),
-    "granian-tls-http2": Case(
-        "granian", {"framework": "other-asgi", "http": "http2", "tls": "app", "current": "granian"}, "main:app", "asgi", "h2"
-    ),
+    "gunicorn-tls-h2-wsgi": Case.of("gunicorn", "app:app", "wsgi", "h2", framework="flask", http="http2", tls="app"),
+    "gunicorn-tls-h2-asgi": Case.of("gunicorn", "main:app", "asgi", "h2", framework="fastapi", http="http2", tls="app"),
+    "uwsgi-tls": Case.of("uwsgi", "app:application", "wsgi", framework="other-wsgi", tls="app"),
+    "uvicorn-tls": Case.of("uvicorn", "main:app", "asgi", framework="other-asgi", tls="app"),
+    "hypercorn-tls-h2": Case.of("hypercorn", "main:app", "asgi", "h2", framework="other-asgi", http="http2", tls="app"),
+    "granian-tls-h2": Case.of("granian", "main:app", "asgi", "h2", framework="other-asgi", http="http2", tls="app"),
 }
 
 

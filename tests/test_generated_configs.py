@@ -2,7 +2,8 @@
 
 Each server x deploy target x answer profile renders its bundle from the seed templates (no database); each file
 goes through validation.validate() and the start command through validate_command() in a folder holding the
-bundle. The same file or command often comes out of several cases: each is checked once (`file_verdict`, `command_verdict`).
+bundle. The same file or command often comes out of several cases: each is checked once (`file_verdict` and
+`command_verdict` remember their verdicts).
 """
 
 import dataclasses
@@ -33,10 +34,16 @@ PROFILES = {
         choices={"framework": "flask", "realtime": "long-polling", "workload": "high-concurrency", "tls": "proxy"}
     ),
     "trio-http3-websockets": Answers(
-        choices={"framework": "other-asgi", "asynclib": "trio", "http": "http3", "realtime": "websockets", "tls": "proxy"}
+        choices={
+            "framework": "other-asgi", "asynclib": "trio", "http": "http3", "realtime": "websockets", "tls": "proxy"
+        }
     ),
     "django-async-ipv6-own-app": Answers(
-        choices={"framework": "django", "async": "yes"}, cores=4, port=9090, host="::", app="project.web.asgi:application"
+        choices={"framework": "django", "async": "yes"},
+        cores=4,
+        port=9090,
+        host="::",
+        app="project.web.asgi:application",
     ),
     "wsgi-on-one-address": Answers(
         choices={"framework": "other-wsgi", "memory": "tight"}, cores=1, port=8080, host="192.0.2.10", app="wsgi:app"
