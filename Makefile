@@ -4,9 +4,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
-# Debian packages the tests drive: Chromium for the browser tests; nginx -t, systemd-analyze verify,
-# openssl for throwaway TLS pairs and gcc to build uWSGI from PyPI for the real validators of generated configs.
-APT_PACKAGES := chromium nginx systemd openssl gcc
+# Debian packages the tests drive: Chromium for the browser tests; for the real validators of generated
+# configs nginx -t, systemd-analyze verify, openssl for throwaway TLS pairs, gcc to build uWSGI from PyPI, and
+# OpenSSL's headers for that build (without them uWSGI has no https-socket, which the TLS-in-app uwsgi.ini sets).
+APT_PACKAGES := chromium nginx systemd openssl gcc libssl-dev
 
 .PHONY: run test venv install install-dev system-deps node-deps migrate collectstatic benchmark superuser clean
 

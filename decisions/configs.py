@@ -26,7 +26,7 @@ from decisions.answers import Answers, is_valid_app_path, is_valid_host
 from decisions.criteria import Criteria, ServerInfo, TemplateInfo, template_from_fields
 from decisions.scoring import Ranking, rank
 from decisions.seeding import default_templates
-from decisions.sizing import memory_estimate, needs_asgi, worker_plan
+from decisions.sizing import memory_estimate, needs_asgi, speaks_http2_itself, worker_plan
 
 CERT_PATH = "/etc/ssl/serverwise/cert.pem"
 KEY_PATH = "/etc/ssl/serverwise/key.pem"
@@ -181,16 +181,18 @@ def tls_in_app(server_slug: str, answers: Answers) -> bool:
 
 
 def worker_class(server_slug: str, answers: Answers) -> str:
-    """Gunicorn: sync or gthread for WSGI; its own `asgi` worker for async Django (no extra package, Django's
-    ASGI handler); `uvicorn_worker.UvicornWorker` for FastAPI, Starlette and other ASGI apps (uvloop and
-    httptools, the common production pairing). Hypercorn: trio for Trio code, else asyncio."""
+    """Gunicorn: sync or gthread for WSGI (gthread for HTTP/2 too); its own `asgi` worker for async Django (no
+    extra package, Django's ASGI handler) and for HTTP/2, which the Uvicorn worker does not speak;
+    `uvicorn_worker.UvicornWorker` for other ASGI apps (uvloop and httptools, the common production pairing).
+    Hypercorn: trio for Trio code, else asyncio."""
     if server_slug == "hypercorn":
         return "trio" if answers.get("asynclib") == "trio" else "asyncio"
     if server_slug != "gunicorn":
         return ""
     plan = worker_plan(server_slug, answers)
     if plan.is_async:
-        return "asgi" if answers.get("framework") == "django" else "uvicorn_worker.UvicornWorker"
+        own_worker = answers.get("framework") == "django" or speaks_http2_itself(answers)
+        return "asgi" if own_worker else "uvicorn_worker.UvicornWorker"
     return "gthread" if plan.model == "threaded" else "sync"
 
 

@@ -40,6 +40,11 @@ def needs_asgi(answers: Answers) -> bool:
     )
 
 
+def speaks_http2_itself(answers: Answers) -> bool:
+    """The app server negotiates HTTP/2 with clients (TLS ends in it), rather than a proxy in front of it."""
+    return answers.get("http") == "http2" and answers.get("tls") == "app"
+
+
 def worker_plan(server_slug: str, answers: Answers) -> WorkerPlan:
     """Gunicorn's rule: 2 x cores + 1 sync workers; one async worker per core (server facts, point 5)."""
     cores = answers.cores
@@ -48,7 +53,9 @@ def worker_plan(server_slug: str, answers: Answers) -> WorkerPlan:
     workers = 2 * cores + 1
     rule = f"2 × {cores} cores + 1 = {workers}"
     waits_on_connections = answers.get("workload") == "high-concurrency" or answers.get("realtime") == "long-polling"
-    if waits_on_connections:
+    # Gunicorn's sync worker cannot speak HTTP/2, yet still offers it by ALPN: HTTP/2 clients then fail.
+    needs_http2_worker = server_slug == "gunicorn" and speaks_http2_itself(answers)
+    if waits_on_connections or needs_http2_worker:
         return WorkerPlan(workers, "threaded", THREADS_PER_WORKER, f"{rule}, {THREADS_PER_WORKER} threads each")
     return WorkerPlan(workers, "sync", 1, rule)
 

@@ -99,6 +99,15 @@ def test_it_sets_quic_bind_if_and_only_if_hypercorn_serves_http3():
     assert configs.pip_packages("hypercorn", answers(http="http3", asynclib="trio")) == ["hypercorn[h3,trio]==0.18.0"]
 
 
+def test_hypercorn_serving_quic_stops_within_dockers_grace():
+    # Hypercorn 0.18 with quic_bind waits graceful_timeout at every SIGTERM, even idle (seen on this machine:
+    # 30 s; systemd's TimeoutStopSec is 30 and Docker's stop timeout 10, then SIGKILL skips the app's shutdown).
+    quic = tomllib.loads(bundle("hypercorn", http="http3")["hypercorn.toml"])
+    tcp_only = tomllib.loads(bundle("hypercorn", http="http2")["hypercorn.toml"])
+    assert quic["graceful_timeout"] < 10
+    assert tcp_only["graceful_timeout"] == 30
+
+
 def test_hypercorn_leaves_http2_on_by_default():
     settings = tomllib.loads(bundle("hypercorn", http="http2", framework="fastapi")["hypercorn.toml"])
     assert settings == settings | {"worker_class": "asyncio", "workers": 2, "max_requests": 1000, "max_requests_jitter": 50}
@@ -113,6 +122,10 @@ def test_hypercorn_leaves_http2_on_by_default():
         ({"framework": "django", "async": "yes", "cores": 4}, "asgi", 4, None),
         ({"framework": "fastapi", "cores": 4}, "uvicorn_worker.UvicornWorker", 4, None),
         ({"framework": "starlette"}, "uvicorn_worker.UvicornWorker", 2, None),
+        # Gunicorn speaking HTTP/2 itself: the sync and Uvicorn workers cannot (tests/test_boot.py shows why).
+        ({"framework": "django", "http": "http2", "tls": "app"}, "gthread", 5, 4),
+        ({"framework": "fastapi", "http": "http2", "tls": "app", "cores": 4}, "asgi", 4, None),
+        ({"framework": "fastapi", "http": "http2", "tls": "proxy"}, "uvicorn_worker.UvicornWorker", 2, None),
     ],
 )
 def test_gunicorn_sizes_its_workers_by_their_kind(choices, worker_class, workers, threads):
@@ -135,6 +148,14 @@ def test_gunicorn_speaks_http2_only_with_tls_in_the_app():
     assert settings["certfile"] == configs.CERT_PATH and settings["keyfile"] == configs.KEY_PATH
     assert configs.pip_packages("gunicorn", answers(http="http2", tls="app")) == ["gunicorn[http2]==27.0.1"]
     assert "http_protocols" not in bundle("gunicorn", http="http2", tls="proxy")["gunicorn.conf.py"]
+
+
+def test_gunicorn_opens_no_control_socket_in_a_home_its_service_user_cannot_write():
+    # www-data and the image's uid 10001 cannot write $HOME/.gunicorn: Gunicorn would log an error at each start
+    # (tests/test_boot.py boots it with such a HOME).
+    settings = {}
+    exec(bundle("gunicorn")["gunicorn.conf.py"], {}, settings)
+    assert settings["control_socket_disable"] is True
 
 
 def test_uwsgi_ini_uses_its_own_names():

@@ -24,6 +24,15 @@ def test_it_adds_threads_when_sync_workers_wait_on_connections():
     assert (plan.workers, plan.model, plan.threads) == (5, "threaded", 4)
 
 
+def test_it_gives_gunicorn_threads_when_gunicorn_itself_speaks_http2():
+    def model(server: str, **choices: str) -> str:
+        return worker_plan(server, Answers(choices={"http": "http2"} | choices)).model
+
+    assert model("gunicorn", tls="app") == "threaded"  # the sync worker cannot speak HTTP/2
+    assert model("gunicorn", tls="proxy") == "sync"  # nginx speaks HTTP/2; Gunicorn gets HTTP/1.1
+    assert model("uwsgi", tls="app") == "sync"  # uWSGI speaks no HTTP/2 in any worker
+
+
 def test_it_estimates_memory_from_both_the_article_and_the_measurement():
     gunicorn = CRITERIA.server("gunicorn")
     estimate = memory_estimate(gunicorn, Answers(cores=2))
