@@ -305,14 +305,17 @@ class ConfigTemplateAdmin(LabelledPositionMixin, admin.ModelAdmin):
     form = ConfigTemplateForm
     list_display = ("name", "filename", "servers_shown", "deploys_shown", "content_type", "position", "preview_link")
     list_editable = ("position",)
-    list_filter = ("filename", "content_type")
+    list_filter = ("filename",)
     search_fields = ("name", "filename", "servers", "deploys", "body")
     ordering = ("position", "filename")
-    readonly_fields = ("variables",)
+    readonly_fields = ("preview_link", "variables")
     fieldsets = (
         (None, {"fields": ("name", "filename", ("servers", "deploys"), ("content_type", "position"))}),
-        ("Template", {"fields": ("body", "variables")}),
+        ("Template", {"fields": ("body", "preview_link", "variables")}),
     )
+
+    class Media:
+        css = {"all": ["css/admin.css"]}  # the monospace body and the list of variables
 
     @admin.display(description="servers", ordering="servers")
     def servers_shown(self, template: ConfigTemplate) -> str:
@@ -324,6 +327,8 @@ class ConfigTemplateAdmin(LabelledPositionMixin, admin.ModelAdmin):
 
     @admin.display(description="preview")
     def preview_link(self, template: ConfigTemplate) -> str:
+        if template.pk is None:
+            return "Save the template to preview it."
         url = reverse("admin:decisions_configtemplate_preview", args=[template.pk])
         return format_html('<a href="{}">Preview and validate</a>', url)
 
