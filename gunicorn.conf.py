@@ -12,3 +12,5 @@ timeout = 30
 graceful_timeout = 20
 accesslog = "-"
 wsgi_app = "guide.wsgi:application"
+# No control socket: Gunicorn 27 would open one in $HOME/.gunicorn, shared by every Gunicorn of this user.
+control_socket_disable = True
