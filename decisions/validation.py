@@ -33,10 +33,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from decisions.configs import CERT_PATH, KEY_PATH, VM_VENV
+
 TIMEOUT_SECONDS = 30
-CERT_PATH = "/etc/ssl/serverwise/cert.pem"
-KEY_PATH = "/etc/ssl/serverwise/key.pem"
-APP_VENV_BIN = "/srv/app/.venv/bin/"
+APP_VENV_BIN = f"{VM_VENV}/bin/"
 # Our own environment must not change how a tool reads the file under test (GUNICORN_CMD_ARGS, UWSGI_*, ...).
 TOOL_ENVIRONMENT_PREFIXES = (
     "GUNICORN_", "UWSGI_", "HYPERCORN_", "UVICORN_", "GRANIAN_", "HADOLINT_", "WEB_CONCURRENCY",
