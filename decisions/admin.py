@@ -105,7 +105,7 @@ class QuestionAdmin(LabelledPositionMixin, admin.ModelAdmin):
             servers=list(Server.objects.order_by("position", "slug")),
         )
         if form.is_bound and form.is_valid():
-            changes = form.save(request, effect_admin=self.admin_site._registry[Effect])
+            changes = form.save(request, effect_admin=self.admin_site.get_model_admin(Effect))
             if changes:
                 self.log_change(request, question, f"Changed scoring: {'; '.join(changes)}")
                 messages.success(request, f"Saved {len(changes)} change(s) to the scoring of “{question}”.")
