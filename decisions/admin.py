@@ -11,7 +11,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from decisions import configs, criteria, validation
+from decisions import criteria, validation
+from decisions.configs import render as configs
 from decisions.answers import Answers
 from decisions.scoring import rank
 from decisions.signals import one_version_bump

@@ -155,7 +155,8 @@ class ConfigTemplate(models.Model):
         return f"{self.name} ({self.filename})"
 
     def clean(self) -> None:
-        from decisions import configs, criteria
+        from decisions import criteria
+        from decisions.configs import render as configs
 
         errors = {}
         self.servers = ", ".join(criteria.split_slugs(self.servers))

@@ -33,7 +33,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from decisions.configs import CERT_PATH, KEY_PATH, VM_VENV
+from decisions.configs.paths import CERT_PATH, KEY_PATH, VM_VENV
 
 TIMEOUT_SECONDS = 30
 APP_VENV_BIN = f"{VM_VENV}/bin/"

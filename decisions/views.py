@@ -18,7 +18,7 @@ from django.views.decorators.vary import vary_on_headers
 from decisions import criteria as criteria_module
 from decisions.answers import Answers, InvalidAnswers, parse
 from decisions.charts import memory_chart
-from decisions.configs import ConfigError, ConfigFile, render_bundle, start_argv, start_command
+from decisions.configs.render import ConfigError, ConfigFile, render_bundle, start_argv, start_command
 from decisions.criteria import Criteria
 from decisions.scoring import Ranking, rank
 from decisions.sharing import share_description, share_title

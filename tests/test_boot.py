@@ -30,7 +30,7 @@ import h2.connection
 import h2.events
 import pytest
 
-from decisions.configs import CERT_PATH, KEY_PATH
+from decisions.configs.paths import CERT_PATH, KEY_PATH
 from decisions.validation import stand_in_app, validate_command
 
 pytestmark = pytest.mark.django_db

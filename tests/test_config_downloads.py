@@ -5,7 +5,7 @@ import zipfile
 
 import pytest
 
-from decisions import configs
+from decisions.configs import render as configs
 from decisions.answers import Answers
 from decisions.models import ConfigTemplate
 

@@ -3,7 +3,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from decisions import configs, criteria
+from decisions import criteria
+from decisions.configs import render as configs
 from decisions.models import ConfigTemplate, CriteriaVersion
 
 pytestmark = pytest.mark.django_db

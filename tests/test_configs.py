@@ -13,9 +13,9 @@ import tomllib
 import pytest
 import yaml
 
-from decisions import configs
+from decisions.configs import render as configs
 from decisions.answers import Answers
-from decisions.configs import ConfigError, bundle_for, render_bundle, start_command
+from decisions.configs.render import ConfigError, bundle_for, render_bundle, start_command
 from decisions.criteria import TemplateInfo, from_data
 from decisions.scoring import rank
 from decisions.seeding import default_criteria

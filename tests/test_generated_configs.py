@@ -12,7 +12,7 @@ import functools
 import pytest
 
 from decisions.answers import Answers
-from decisions.configs import ConfigFile, render_bundle, seed_templates, start_command
+from decisions.configs.render import ConfigFile, render_bundle, seed_templates, start_command
 from decisions.criteria import from_data
 from decisions.seeding import default_criteria
 from decisions.validation import Verdict, validate, validate_command

@@ -23,17 +23,13 @@ from decimal import Decimal
 from django.template import Context, Engine, Template
 
 from decisions.answers import Answers, is_valid_app_path, is_valid_host
+from decisions.configs.paths import CERT_PATH, IMAGE_APP_DIR, KEY_PATH, VM_APP_DIR, VM_VENV
 from decisions.criteria import Criteria, ServerInfo, TemplateInfo, template_from_fields
 from decisions.scoring import Ranking, rank
 from decisions.seeding import default_templates
 from decisions.sizing import memory_estimate, needs_asgi, speaks_http2_itself, worker_plan
 
-CERT_PATH = "/etc/ssl/serverwise/cert.pem"
-KEY_PATH = "/etc/ssl/serverwise/key.pem"
 DEFAULT_DEPLOY = "systemd"
-VM_APP_DIR = "/srv/app"
-VM_VENV = "/srv/app/.venv"
-IMAGE_APP_DIR = "/app"
 KUBERNETES_IMAGE = "app:latest"
 PYTHON_IMAGE = "python:3.13-slim"
 MAX_REQUESTS = 1000
