@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 
 from decisions import criteria, validation
 from decisions.configs import render as configs
+from decisions.configs.plan import DEFAULT_DEPLOY, plan_for
 from decisions.answers import Answers
 from decisions.scoring import rank
 from decisions.signals import one_version_bump
@@ -288,7 +289,7 @@ class PreviewForm(forms.Form):
         super().__init__(*args, **kwargs)
         info = template.as_info()
         deploy_question = current.question("deploy")
-        targets = [option.slug for option in deploy_question.options] if deploy_question else [configs.DEFAULT_DEPLOY]
+        targets = [option.slug for option in deploy_question.options] if deploy_question else [DEFAULT_DEPLOY]
         self.fields["server"].choices = [(s.slug, s.name) for s in current.servers if not info.servers or s.slug in info.servers]
         self.fields["deploy"].choices = [(target, target) for target in targets if not info.deploys or target in info.deploys]
         self.fields["sample"].choices = [
@@ -362,13 +363,14 @@ class ConfigTemplateAdmin(LabelledPositionMixin, admin.ModelAdmin):
         if form.is_valid():
             answers = form.answers()
             server = current.server(form.cleaned_data["server"])
+            plan = plan_for(server, answers)
             try:
-                values = configs.context(answers, server, rank(answers.choices, current), "https://serverwise.example/recommend/")
+                values = configs.context(plan, rank(answers.choices, current), configs.SAMPLE_PERMALINK)
                 rendered = configs.render_template(template.as_info(), values)
             except configs.ConfigError as problem:
                 error = str(problem)
             if rendered:
-                verdict = validation.validate(template.filename, rendered, app=answers.app_path)
+                verdict = validation.validate(template.filename, rendered, app=plan.app_path)
         ctx = self.admin_site.each_context(request) | {
             "title": f"Preview: {template}",
             "template": template,

@@ -10,7 +10,6 @@ from decisions.criteria import QuestionInfo
 
 DEFAULT_CORES = 2
 DEFAULT_PORT = 8000
-DEFAULT_HOST = "0.0.0.0"
 CORES_RANGE = (1, 256)
 PORT_RANGE = (1, 65535)
 PARAMETERS = ("cores", "port", "host", "app")
@@ -19,36 +18,17 @@ DOTTED_NAME = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
 APP_PATH = re.compile(rf"^{DOTTED_NAME}:{DOTTED_NAME}$")
 APP_MAX_LENGTH = 200
 
-DEFAULT_APP_BY_FRAMEWORK = {
-    "django": "mysite.wsgi:application",
-    "flask": "app:app",
-    "fastapi": "main:app",
-    "starlette": "app:app",
-    "other-wsgi": "app:application",
-    "other-asgi": "app:app",
-}
-DJANGO_ASGI_APP = "mysite.asgi:application"
-
 
 @dataclass(frozen=True)
 class Answers:
     choices: dict[str, str] = field(default_factory=dict)  # question slug -> option slug, answered ones only
     cores: int = DEFAULT_CORES
     port: int = DEFAULT_PORT
-    host: str = DEFAULT_HOST
-    app: str = ""  # empty: chosen from the framework
+    host: str = ""  # empty: chosen by the server's plan (loopback behind nginx on a VM, else every address)
+    app: str = ""  # empty: the framework's conventional import path (decisions.appmodel)
 
     def get(self, question: str) -> str | None:
         return self.choices.get(question)
-
-    @property
-    def app_path(self) -> str:
-        if self.app:
-            return self.app
-        framework = self.get("framework")
-        if framework == "django" and self.get("async") == "yes":
-            return DJANGO_ASGI_APP
-        return DEFAULT_APP_BY_FRAMEWORK.get(framework or "", "app:app")
 
     def query_string(self, questions: Sequence[QuestionInfo]) -> str:
         """The canonical query: questions in their order, then parameters that differ from the default."""
@@ -57,7 +37,7 @@ class Answers:
             pairs.append(("cores", str(self.cores)))
         if self.port != DEFAULT_PORT:
             pairs.append(("port", str(self.port)))
-        if self.host != DEFAULT_HOST:
+        if self.host:
             pairs.append(("host", self.host))
         if self.app:
             pairs.append(("app", self.app))
@@ -100,7 +80,7 @@ def parse(query: Mapping[str, Sequence[str]], questions: Sequence[QuestionInfo])
 
     cores = _integer(query, "cores", DEFAULT_CORES, CORES_RANGE, CORES_ALLOWED, errors)
     port = _integer(query, "port", DEFAULT_PORT, PORT_RANGE, PORT_ALLOWED, errors)
-    host = _text(query, "host", is_valid_host, HOST_ALLOWED, errors) or DEFAULT_HOST
+    host = _text(query, "host", is_valid_host, HOST_ALLOWED, errors)
     app = _text(query, "app", is_valid_app_path, APP_ALLOWED, errors)
     answers = Answers(choices=choices, cores=cores, port=port, host=host, app=app)
     if errors:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from decisions.sizing import MemoryEstimate
+from decisions.configs.plan import ServerPlan
 
 ROW_HEIGHT = 64  # one server: its name, then two bars; the template lays them out inside the row
 LONGEST_BAR_PERCENT = Decimal(72)  # leaves room after the longest bar for its value
@@ -27,7 +27,7 @@ class MemoryChart:
     height: int
 
 
-def memory_chart(estimates: list[MemoryEstimate], recommended_slug: str | None) -> MemoryChart:
+def memory_chart(estimates: list[ServerPlan], recommended_slug: str | None) -> MemoryChart:
     """Bars for what each server's workers take: measured PSS and the article's figure, on one scale."""
     longest = max([e.measured_pss_mib for e in estimates] + [Decimal(e.article_mib) for e in estimates], default=0)
 

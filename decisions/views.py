@@ -17,12 +17,13 @@ from django.views.decorators.vary import vary_on_headers
 
 from decisions import criteria as criteria_module
 from decisions.answers import Answers, InvalidAnswers, parse
+from decisions.appmodel import app_model
 from decisions.charts import memory_chart
-from decisions.configs.render import ConfigError, ConfigFile, render_bundle, start_argv, start_command
+from decisions.configs.plan import plan_for
+from decisions.configs.render import Bundle, ConfigError, recommended_bundle
 from decisions.criteria import Criteria
 from decisions.scoring import Ranking, rank
 from decisions.sharing import share_description, share_title
-from decisions.sizing import memory_estimate
 from guide.build import BUILD_ID
 
 
@@ -57,7 +58,7 @@ def result_context(request: HttpRequest, criteria: Criteria, answers: Answers) -
     query = answers.query_string(criteria.questions)
     recommended = ranking.recommended
     permalink = _permalink(request, query)
-    memory = [memory_estimate(result.server, answers) for result in ranking.results]
+    plans = [plan_for(result.server, answers) for result in ranking.results]
     return {
         "criteria": criteria,
         "answers": answers,
@@ -65,34 +66,34 @@ def result_context(request: HttpRequest, criteria: Criteria, answers: Answers) -
         "ranking": ranking,
         "recommended": recommended,
         "answered": _answered(criteria, answers),
-        "memory": memory,
-        "memory_chart": memory_chart(memory, recommended.server.slug if recommended else None),
+        "memory": plans,
+        "memory_chart": memory_chart(plans, recommended.server.slug if recommended else None),
         "share_title": share_title(ranking, answers, criteria),
         "share_description": share_description(ranking),
         "permalink": permalink,
+        "plan": plans[0] if recommended else None,
     } | _configs_context(criteria, answers, ranking, query, permalink)
 
 
 def _configs_context(criteria: Criteria, answers: Answers, ranking: Ranking, query: str, permalink: str) -> dict:
     """The recommended server's starter configs and their links; a template that fails becomes a message."""
     ctx = {"configs": [], "configs_error": "", "bundle_url": "", "start_command": "", "start_command_words": []}
-    if ranking.recommended is None:
-        return ctx
-    server = ranking.recommended.server.slug
     try:
-        files = render_bundle(answers, server, criteria, criteria_module.current_templates(criteria), permalink)
+        bundle = recommended_bundle(answers, ranking, criteria_module.current_templates(criteria), permalink)
     except ConfigError as error:
         return ctx | {"configs_error": str(error)}
+    if bundle is None:
+        return ctx
     configs = [
         {"filename": f.filename, "content": f.content, "url": _with_query(reverse("config-file", args=[f.filename]), query)}
-        for f in files
+        for f in bundle.files
     ]
     return ctx | {
         "configs": configs,
         "bundle_url": _with_query(reverse("config-bundle"), query),
-        "start_command": start_command(server, answers),
+        "start_command": bundle.plan.start_command,
         # The page shows the command word by word, so it wraps between words and never inside --an-option.
-        "start_command_words": [shlex.quote(word) for word in start_argv(server, answers)],
+        "start_command_words": [shlex.quote(word) for word in bundle.plan.argv],
     }
 
 
@@ -142,7 +143,7 @@ def _questionnaire_context(request: HttpRequest, criteria: Criteria, answers: An
             "type": input_type,
             "attrs": attrs,
             "value": request.GET.get(name, "") if name in errors else getattr(answers, name),
-            "placeholder": answers.app_path if name == "app" else "",
+            "placeholder": app_placeholder(answers) if name == "app" else "",
             "error": errors.get(name),
         }
         for name, label, input_type, attrs in PARAMETER_FIELDS
@@ -232,21 +233,20 @@ def _errors_json(invalid: InvalidAnswers) -> JsonResponse:
     return JsonResponse({"errors": errors}, status=400)
 
 
-def _bundle(request: HttpRequest) -> tuple[str, list[ConfigFile]] | JsonResponse:
-    """The recommended server and its files, or the JSON error a download answers with instead."""
+def _bundle(request: HttpRequest) -> Bundle | JsonResponse:
+    """The recommended server's plan and files, or the JSON error a download answers with instead."""
     criteria, answers = _load(request)
     if isinstance(answers, InvalidAnswers):
         return _errors_json(answers)
-    recommended = rank(answers.choices, criteria).recommended
-    if recommended is None:
-        return JsonResponse({"error": "No server fits every answer, so there are no starter configs."}, status=404)
     permalink = _permalink(request, answers.query_string(criteria.questions))
     templates = criteria_module.current_templates(criteria)
     try:
-        files = render_bundle(answers, recommended.server.slug, criteria, templates, permalink)
+        bundle = recommended_bundle(answers, rank(answers.choices, criteria), templates, permalink)
     except ConfigError as error:
         return JsonResponse({"error": str(error)}, status=400)
-    return recommended.server.slug, files
+    if bundle is None:
+        return JsonResponse({"error": "No server fits every answer, so there are no starter configs."}, status=404)
+    return bundle
 
 
 @require_safe
@@ -255,11 +255,10 @@ def config_file(request: HttpRequest, filename: str) -> HttpResponse:
     bundle = _bundle(request)
     if isinstance(bundle, JsonResponse):
         return bundle
-    server, files = bundle
-    file = next((f for f in files if f.filename == filename), None)
+    file = next((f for f in bundle.files if f.filename == filename), None)
     if file is None:
-        names = [f.filename for f in files]
-        message = f"{filename} is not in the {server} bundle for these answers."
+        names = [f.filename for f in bundle.files]
+        message = f"{filename} is not in the {bundle.plan.server.slug} bundle for these answers."
         return JsonResponse({"error": message, "files": names}, status=404)
     response = HttpResponse(file.content, content_type=file.content_type)
     response["Content-Disposition"] = content_disposition_header(True, file.filename)
@@ -275,11 +274,10 @@ def config_bundle(request: HttpRequest) -> HttpResponse:
     bundle = _bundle(request)
     if isinstance(bundle, JsonResponse):
         return bundle
-    server, files = bundle
-    folder = f"serverwise-{server}"
+    folder = f"serverwise-{bundle.plan.server.slug}"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        for file in files:
+        for file in bundle.files:
             entry = zipfile.ZipInfo(f"{folder}/{file.filename}", date_time=ZIP_DATE)
             entry.external_attr = 0o644 << 16
             archive.writestr(entry, file.content, compress_type=zipfile.ZIP_DEFLATED)
@@ -289,7 +287,13 @@ def config_bundle(request: HttpRequest) -> HttpResponse:
 
 
 def answers_json(answers: Answers) -> dict:
-    return answers.choices | {"cores": answers.cores, "port": answers.port, "host": answers.host, "app": answers.app_path}
+    return answers.choices | {"cores": answers.cores, "port": answers.port, "host": answers.host or None, "app": answers.app or None}
+
+
+def app_placeholder(answers: Answers) -> str:
+    """The import path the bundle uses when the user gives none: the app's preferred interface's."""
+    app = app_model(answers.choices)
+    return app.path(app.interfaces[0])
 
 
 @require_safe

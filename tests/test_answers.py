@@ -22,7 +22,7 @@ def errors_for(query) -> dict:
 def test_it_reads_answers_and_defaults():
     answers = parse(q(framework="django", deploy="docker"), QUESTIONS)
     assert answers.choices == {"framework": "django", "deploy": "docker"}
-    assert (answers.cores, answers.port, answers.host, answers.app_path) == (2, 8000, "0.0.0.0", "mysite.wsgi:application")
+    assert (answers.cores, answers.port, answers.host, answers.app) == (2, 8000, "", "")  # host and app: the plan's
 
 
 def test_it_treats_empty_values_as_unanswered():
@@ -65,7 +65,7 @@ def test_it_refuses_hosts_that_could_break_a_config(value):
 
 @pytest.mark.parametrize("value", ["app:app", "mysite.wsgi:application", "pkg.sub_mod:create.app"])
 def test_it_accepts_python_import_paths(value):
-    assert parse(q(app=value), QUESTIONS).app_path == value
+    assert parse(q(app=value), QUESTIONS).app == value
 
 
 @pytest.mark.parametrize("value", ["app", "app:", ":app", "my-site:app", "app:app()", "app:app; import os", "a.b:c\n[uwsgi]", "x" * 300 + ":a"])
@@ -84,7 +84,3 @@ def test_it_writes_a_canonical_query_in_question_order_without_defaults():
     answers = parse(q(deploy="docker", framework="fastapi", cores="2", port="9000", utm_source="x"), QUESTIONS)
     assert answers.query_string(QUESTIONS) == "framework=fastapi&deploy=docker&port=9000"
 
-
-def test_it_defaults_the_app_path_from_the_framework():
-    assert parse(q(framework="fastapi"), QUESTIONS).app_path == "main:app"
-    assert parse(q(framework="django", **{"async": "yes"}), QUESTIONS).app_path == "mysite.asgi:application"

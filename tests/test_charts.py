@@ -1,16 +1,14 @@
 """The memory chart's geometry. No database."""
 
+from bundles import CRITERIA
+
 from decisions.answers import Answers
 from decisions.charts import LONGEST_BAR_PERCENT, ROW_HEIGHT, memory_chart
-from decisions.criteria import from_data
-from decisions.seeding import default_criteria
-from decisions.sizing import memory_estimate
-
-CRITERIA = from_data(default_criteria())
+from decisions.configs.plan import plan_for
 
 
 def chart_for(answers: Answers, recommended: str = "gunicorn"):
-    return memory_chart([memory_estimate(server, answers) for server in CRITERIA.servers], recommended)
+    return memory_chart([plan_for(server, answers) for server in CRITERIA.servers], recommended)
 
 
 def test_it_draws_one_row_per_server_in_the_given_order():

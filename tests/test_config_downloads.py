@@ -5,8 +5,10 @@ import zipfile
 
 import pytest
 
-from decisions.configs import render as configs
+from bundles import CRITERIA
+
 from decisions.answers import Answers
+from decisions.configs.plan import plan_for
 from decisions.models import ConfigTemplate
 
 pytestmark = pytest.mark.django_db
@@ -112,7 +114,7 @@ def test_the_json_links_the_files_the_zip_and_the_start_command(client):
     ]
     assert data["bundle_url"] == f"http://testserver/recommend/bundle.zip?{QUERY}"
     answers = Answers(choices=dict(pair.split("=") for pair in QUERY.split("&")))
-    assert data["start_command"] == configs.start_command("uvicorn", answers)
+    assert data["start_command"] == plan_for(CRITERIA.server("uvicorn"), answers).start_command
     assert data["configs_error"] is None
     for entry in data["configs"]:
         assert client.get(entry["url"]).status_code == 200

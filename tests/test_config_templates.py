@@ -4,7 +4,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from decisions import criteria
+from decisions.answers import Answers
 from decisions.configs import render as configs
+from decisions.scoring import rank
 from decisions.models import ConfigTemplate, CriteriaVersion
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +40,7 @@ def test_saving_a_template_bumps_the_version_and_changes_the_files():
     readme.save()
     assert CriteriaVersion.objects.get().number == before + 1
     current = criteria.current()
-    files = configs.bundle_for(configs.Answers(), current, criteria.current_templates(current))
+    files = configs.recommended_bundle(Answers(), rank({}, current), criteria.current_templates(current)).files
     assert files[-1].content == "# Edited by an admin for Gunicorn\n"
 
 

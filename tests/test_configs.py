@@ -13,16 +13,16 @@ import tomllib
 import pytest
 import yaml
 
-from decisions.configs import render as configs
+from bundles import CRITERIA, SERVERS, TEMPLATES, answers, bundle, bundle_files, plan, start_command
+
 from decisions.answers import Answers
-from decisions.configs.render import ConfigError, bundle_for, render_bundle, start_command
+from decisions.configs import render as configs
+from decisions.configs.paths import CERT_PATH, KEY_PATH
+from decisions.configs.render import ConfigError, recommended_bundle
 from decisions.criteria import TemplateInfo, from_data
 from decisions.scoring import rank
 from decisions.seeding import default_criteria
 
-CRITERIA = from_data(default_criteria())
-TEMPLATES = configs.seed_templates()
-SERVERS = ("gunicorn", "uwsgi", "uvicorn", "hypercorn", "granian")
 DEPLOYS = ("systemd", "supervisor", "docker", "kubernetes")
 SERVER_FILES = {"gunicorn": {"gunicorn.conf.py"}, "uwsgi": {"uwsgi.ini"}, "hypercorn": {"hypercorn.toml"}}
 DEPLOY_FILES = {
@@ -41,15 +41,6 @@ ANSWER_SETS = {
 }
 
 
-def answers(**choices) -> Answers:
-    parameters = {name: choices.pop(name) for name in ("cores", "port", "host", "app") if name in choices}
-    return Answers(choices=choices, **parameters)
-
-
-def bundle(server: str, **choices) -> dict[str, str]:
-    return {f.filename: f.content for f in render_bundle(answers(**choices), server, CRITERIA, TEMPLATES)}
-
-
 def every_bundle():
     for name, choices in ANSWER_SETS.items():
         for server in SERVERS:
@@ -63,7 +54,7 @@ ALL_BUNDLES = list(every_bundle())
 @pytest.mark.parametrize("server", SERVERS)
 @pytest.mark.parametrize("deploy", DEPLOYS)
 def test_it_renders_the_right_files_for_every_server_and_deploy_target(server, deploy):
-    files = render_bundle(answers(deploy=deploy), server, CRITERIA, TEMPLATES)
+    files = bundle_files(server, deploy=deploy)
     expected = SERVER_FILES.get(server, set()) | DEPLOY_FILES[deploy] | {"nginx.conf", "README.md"}
     assert {f.filename for f in files} == expected
     assert files[0].filename in SERVER_FILES.get(server, DEPLOY_FILES[deploy])  # the server's own file comes first
@@ -94,9 +85,9 @@ def test_it_sets_quic_bind_if_and_only_if_hypercorn_serves_http3():
             assert ("quic_bind" in settings) == (ANSWER_SETS[name].get("http") == "http3"), name
     settings = tomllib.loads(bundle("hypercorn", http="http3", asynclib="trio")["hypercorn.toml"])
     assert settings["quic_bind"] == settings["bind"] == ["0.0.0.0:8000"]
-    assert settings["certfile"] == configs.CERT_PATH and settings["keyfile"] == configs.KEY_PATH
+    assert settings["certfile"] == CERT_PATH and settings["keyfile"] == KEY_PATH
     assert settings["worker_class"] == "trio"
-    assert configs.pip_packages("hypercorn", answers(http="http3", asynclib="trio")) == ["hypercorn[h3,trio]==0.18.0"]
+    assert list(plan("hypercorn", http="http3", asynclib="trio").pip_packages) == ["hypercorn[h3,trio]==0.18.0"]
 
 
 def test_hypercorn_serving_quic_stops_within_dockers_grace():
@@ -118,7 +109,7 @@ def test_hypercorn_leaves_http2_on_by_default():
     ("choices", "worker_class", "workers", "threads"),
     [
         ({"framework": "django", "cores": 3}, "sync", 7, None),
-        ({"framework": "flask", "workload": "high-concurrency"}, "gthread", 5, 4),
+        ({"framework": "flask", "workload": "high-concurrency"}, "gthread", 5, 32),  # a thread per held request
         ({"framework": "django", "async": "yes", "cores": 4}, "asgi", 4, None),
         ({"framework": "fastapi", "cores": 4}, "uvicorn_worker.UvicornWorker", 4, None),
         ({"framework": "starlette"}, "uvicorn_worker.UvicornWorker", 2, None),
@@ -136,7 +127,7 @@ def test_gunicorn_sizes_its_workers_by_their_kind(choices, worker_class, workers
     assert settings.get("threads") == threads
     assert settings["max_requests"] == 1000 and settings["max_requests_jitter"] == 50
     assert settings["forwarded_allow_ips"] == "127.0.0.1,::1"
-    assert ("uvicorn-worker==0.4.0" in configs.pip_packages("gunicorn", answers(**choices))) == (
+    assert ("uvicorn-worker==0.4.0" in list(plan("gunicorn", **choices).pip_packages)) == (
         worker_class == "uvicorn_worker.UvicornWorker"
     )
 
@@ -145,8 +136,8 @@ def test_gunicorn_speaks_http2_only_with_tls_in_the_app():
     settings = {}
     exec(bundle("gunicorn", http="http2", tls="app")["gunicorn.conf.py"], {}, settings)
     assert settings["http_protocols"] == "h2,h1"
-    assert settings["certfile"] == configs.CERT_PATH and settings["keyfile"] == configs.KEY_PATH
-    assert configs.pip_packages("gunicorn", answers(http="http2", tls="app")) == ["gunicorn[http2]==27.0.1"]
+    assert settings["certfile"] == CERT_PATH and settings["keyfile"] == KEY_PATH
+    assert list(plan("gunicorn", http="http2", tls="app").pip_packages) == ["gunicorn[http2]==27.0.1"]
     assert "http_protocols" not in bundle("gunicorn", http="http2", tls="proxy")["gunicorn.conf.py"]
 
 
@@ -162,53 +153,56 @@ def test_uwsgi_ini_uses_its_own_names():
     ini = configparser.ConfigParser()
     ini.read_string(bundle("uwsgi", framework="django", workload="high-concurrency", cores=3)["uwsgi.ini"])
     settings = dict(ini["uwsgi"])
-    assert settings | {"processes": "7", "threads": "4", "module": "mysite.wsgi:application"} == settings
+    assert settings | {"processes": "7", "threads": "32", "module": "mysite.wsgi:application"} == settings
     assert settings["max-requests"] == "1000" and settings["max-requests-delta"] == "50"
-    assert settings["http-socket"] == "0.0.0.0:8000" and "https-socket" not in settings
+    assert settings["http-socket"] == "127.0.0.1:8000" and "https-socket" not in settings  # only nginx reaches it
     tls = configparser.ConfigParser()
     tls.read_string(bundle("uwsgi", tls="app")["uwsgi.ini"])
-    assert tls["uwsgi"]["https-socket"] == f"0.0.0.0:8000,{configs.CERT_PATH},{configs.KEY_PATH}"
+    assert tls["uwsgi"]["https-socket"] == f"0.0.0.0:8000,{CERT_PATH},{KEY_PATH}"
 
 
 START_COMMANDS = {
     "gunicorn": "gunicorn -c gunicorn.conf.py",
     "uwsgi": "uwsgi --ini uwsgi.ini",
     "hypercorn": "hypercorn -c hypercorn.toml main:app",
-    "uvicorn": "uvicorn main:app --host 0.0.0.0 --port 8000 --workers 2 --proxy-headers --forwarded-allow-ips"
+    "uvicorn": "uvicorn main:app --host 127.0.0.1 --port 8000 --workers 2 --proxy-headers --forwarded-allow-ips"
     " 127.0.0.1,::1 --limit-max-requests 1000 --limit-max-requests-jitter 50 --timeout-graceful-shutdown 30",
-    "granian": "granian --interface asgi --host 0.0.0.0 --port 8000 --workers 2 --workers-lifetime 3600"
-    " --respawn-failed-workers --access-log main:app",
+    "granian": "granian --interface asgi --host 127.0.0.1 --port 8000 --workers 2 --http 1 --no-ws --workers-lifetime 3600"
+    " --workers-kill-timeout 30 --respawn-failed-workers --access-log main:app",
 }
 
 
 @pytest.mark.parametrize("server", SERVERS)
 def test_it_gives_the_exact_start_command(server):
-    assert start_command(server, answers(framework="fastapi")) == START_COMMANDS[server]
+    assert start_command(server, framework="fastapi") == START_COMMANDS[server]
 
 
 def test_granian_always_gets_an_interface():
     for name, choices in ANSWER_SETS.items():
-        argv = shlex.split(start_command("granian", answers(**choices)))
-        expected = "asgi" if configs.needs_asgi(answers(**choices)) else "wsgi"
+        argv = shlex.split(start_command("granian", **choices))
+        expected = plan("granian", **choices).interface
         assert argv[argv.index("--interface") + 1] == expected, name
-    assert "--interface wsgi" in start_command("granian", answers(framework="django"))
-    assert "--workers-lifetime 3600" in start_command("granian", answers())  # Granian accepts 60 s or more
+    assert "--interface wsgi" in start_command("granian", framework="django")
+    assert "--workers-lifetime 3600" in start_command("granian", )  # Granian accepts 60 s or more
 
 
 def test_uvicorn_and_granian_take_tls_and_http2_on_the_command_line():
-    uvicorn = start_command("uvicorn", answers(framework="fastapi", tls="app", http="http2", cores=3))
-    assert "--workers 3" in uvicorn and "--http zttp --http2" in uvicorn
-    assert f"--ssl-certfile {configs.CERT_PATH} --ssl-keyfile {configs.KEY_PATH}" in uvicorn
-    assert configs.pip_packages("uvicorn", answers(http="http2")) == ["uvicorn[standard]==0.54.0", "zttp==0.0.35"]
-    granian = start_command("granian", answers(framework="fastapi", tls="app", realtime="websockets"))
-    assert f"--ssl-certificate {configs.CERT_PATH} --ssl-keyfile {configs.KEY_PATH}" in granian and "--ws" in granian
+    uvicorn = start_command("uvicorn", framework="fastapi", tls="app", cores=3)
+    assert "--workers 3 " in uvicorn and "--host 0.0.0.0 " in uvicorn  # clients reach it directly
+    assert f"--ssl-certfile {CERT_PATH} --ssl-keyfile {KEY_PATH}" in uvicorn
+    # Uvicorn never gets zttp: it is ruled out where it would have to speak HTTP/2 itself (test_appmodel.py).
+    assert "zttp" not in start_command("uvicorn", http="http2", tls="app")
+    assert list(plan("uvicorn", http="http2", tls="app").pip_packages) == ["uvicorn[standard]==0.54.0"]
+    granian = shlex.split(start_command("granian", framework="fastapi", tls="app", http="http2", realtime="websockets"))
+    assert f"--ssl-certificate {CERT_PATH} --ssl-keyfile {KEY_PATH}" in shlex.join(granian) and "--ws" in granian
+    assert granian[granian.index("--http") + 1] == "auto"  # h2 by ALPN, HTTP/1.1 for the rest
 
 
 @pytest.mark.parametrize("deploy", DEPLOYS)
 def test_the_deploy_files_start_the_server_with_the_start_command(deploy):
     for server in SERVERS:
         a = answers(framework="fastapi", deploy=deploy)
-        files, command = bundle(server, framework="fastapi", deploy=deploy), start_command(server, a)
+        files, command = bundle(server, framework="fastapi", deploy=deploy), start_command(server, framework="fastapi", deploy=deploy)
         if deploy == "systemd":
             assert f"ExecStart=/srv/app/.venv/bin/{command}\n" in files["app.service"]
             assert "WorkingDirectory=/srv/app\n" in files["app.service"]
@@ -221,7 +215,7 @@ def test_the_deploy_files_start_the_server_with_the_start_command(deploy):
             cmd = next(line for line in files["Dockerfile"].splitlines() if line.startswith("CMD "))
             assert json.loads(cmd.removeprefix("CMD ")) == shlex.split(command)
             assert "FROM python:3.13-slim\n" in files["Dockerfile"] and "WORKDIR /app\n" in files["Dockerfile"]
-            assert f"requirements.txt {shlex.join(configs.pip_packages(server, a))}\n" in files["Dockerfile"] or (
+            assert f"requirements.txt {shlex.join(plan(server, framework="fastapi", deploy=deploy).pip_packages)}\n" in files["Dockerfile"] or (
                 server == "uwsgi" and "pip wheel --no-cache-dir --wheel-dir /wheels uwsgi==2.0.31\n" in files["Dockerfile"]
             )
 
@@ -235,11 +229,12 @@ def test_the_kubernetes_deployment_is_consistent():
     assert deployment["spec"]["selector"]["matchLabels"] == labels == service["spec"]["selector"]
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     assert container["image"] == "app:latest"
-    for probe in ("readinessProbe", "livenessProbe"):
-        assert container[probe]["httpGet"] == {"path": "/health", "port": 9000}
-    # 9 sync workers x 9.7 MiB PSS + 9 x 64 MiB + 32 MiB = 695.3 MiB, rounded up to 704 MiB
-    assert configs.memory_limit_mib(CRITERIA.server("gunicorn"), a) == 704
-    assert container["resources"] == {"requests": {"cpu": "4", "memory": "704Mi"}, "limits": {"memory": "704Mi"}}
+    localhost = [{"name": "Host", "value": "localhost"}]  # the pod's IP as Host: Django's ALLOWED_HOSTS says 400
+    assert container["readinessProbe"]["httpGet"] == {"path": "/health", "port": 9000, "httpHeaders": localhost}
+    assert container["livenessProbe"]["tcpSocket"] == {"port": 9000}
+    # 9 sync workers x (9.7 MiB PSS + 22.6 MiB for Django + 64 MiB allowance) + 32 MiB = 898.7, rounded up to 960
+    assert plan("gunicorn", framework="django", cores=4, port=9000, deploy="kubernetes").memory_limit_mib == 960
+    assert container["resources"] == {"requests": {"cpu": "4", "memory": "960Mi"}, "limits": {"memory": "960Mi"}}
     assert service["spec"]["ports"][0]["targetPort"] == 9000
 
 
@@ -266,7 +261,7 @@ def test_nginx_ends_tls_if_and_only_if_the_proxy_does():
         if not in_app:
             has_tls = "listen 443 ssl http2;" in files["nginx.conf"]
             assert has_tls == (tls == "proxy"), (name, server)
-            assert (f"ssl_certificate {configs.CERT_PATH};" in files["nginx.conf"]) == has_tls
+            assert (f"ssl_certificate {CERT_PATH};" in files["nginx.conf"]) == has_tls
 
 
 def test_nginx_sends_the_proxy_headers_to_the_app():
@@ -282,7 +277,7 @@ def test_it_brackets_ipv6_binds():
     settings = {}
     exec(bundle("gunicorn", host="::1", port=8080)["gunicorn.conf.py"], {}, settings)
     assert settings["bind"] == "[::1]:8080"
-    assert "--host ::1 --port 8080" in start_command("uvicorn", answers(host="::1", port=8080))
+    assert "--host ::1 --port 8080" in start_command("uvicorn", host="::1", port=8080)
 
 
 def test_the_readme_names_every_file_and_the_start_command():
@@ -290,7 +285,7 @@ def test_the_readme_names_every_file_and_the_start_command():
         readme = files["README.md"]
         for filename in files:
             assert f"`{filename}`" in readme, (name, server, deploy, filename)
-        assert start_command(server, answers(**ANSWER_SETS[name], deploy=deploy)) in readme
+        assert start_command(server, **ANSWER_SETS[name], deploy=deploy) in readme
     assert "assumes a Linux server with systemd" in bundle("gunicorn")["README.md"]
     assert "assumes" not in bundle("gunicorn", deploy="systemd")["README.md"]
 
@@ -302,19 +297,20 @@ def test_the_readme_gives_the_reasons_and_says_when_the_server_is_ruled_out():
     assert "Serverwise rules uWSGI out for your answers" in ruled_out and "uWSGI has no ASGI support" in ruled_out
 
 
-def test_bundle_for_renders_the_recommended_server_or_nothing():
-    files = bundle_for(answers(framework="fastapi", deploy="docker"), CRITERIA, TEMPLATES)
+def test_recommended_bundle_renders_the_recommended_server_or_nothing():
+    docker = answers(framework="fastapi", deploy="docker")
+    files = recommended_bundle(docker, rank(docker.choices, CRITERIA), TEMPLATES).files
     assert json.loads(next(line for line in files[0].content.splitlines() if line.startswith("CMD "))[4:])[0] == "uvicorn"
     data = default_criteria()
     trio = next(o for q in data["questions"] if q["slug"] == "asynclib" for o in q["options"] if o["slug"] == "trio")
     trio["effects"]["hypercorn"] = {"points": 0, "excluded": True, "reason": "test"}
-    assert bundle_for(answers(asynclib="trio"), from_data(data), TEMPLATES) == []
+    assert recommended_bundle(answers(asynclib="trio"), rank({"asynclib": "trio"}, from_data(data)), TEMPLATES) is None
 
 
 def test_it_renders_other_deploy_targets_by_replacing_the_answer():
     base = answers(framework="flask", deploy="systemd")
     docker = dataclasses.replace(base, choices=base.choices | {"deploy": "docker"})
-    assert "Dockerfile" in {f.filename for f in render_bundle(docker, "granian", CRITERIA, TEMPLATES)}
+    assert "Dockerfile" in {f.filename for f in configs.server_bundle(docker, "granian", CRITERIA, TEMPLATES)}
 
 
 @pytest.mark.parametrize(
@@ -330,12 +326,12 @@ def test_it_renders_other_deploy_targets_by_replacing_the_answer():
 def test_it_refuses_to_write_a_hostile_value_into_any_file(hostile):
     choices = {"framework": hostile.pop("framework")} if "framework" in hostile else {}
     with pytest.raises(ConfigError, match="Refusing to write invalid"):
-        render_bundle(Answers(choices=choices, **hostile), "gunicorn", CRITERIA, TEMPLATES)
+        configs.server_bundle(Answers(choices=choices, **hostile), "gunicorn", CRITERIA, TEMPLATES)
 
 
 def test_the_context_holds_exactly_the_documented_variables():
     ranking = rank({}, CRITERIA)
-    assert set(configs.context(answers(), CRITERIA.server("uvicorn"), ranking)) == set(configs.VARIABLES)
+    assert set(configs.context(plan("uvicorn"), ranking)) == set(configs.VARIABLES)
 
 
 def template(body: str, filename: str = "x.conf") -> TemplateInfo:
@@ -343,7 +339,7 @@ def template(body: str, filename: str = "x.conf") -> TemplateInfo:
 
 
 def render(body: str) -> list:
-    return render_bundle(answers(framework="django"), "gunicorn", CRITERIA, [template(body)])
+    return list(configs.server_bundle(answers(framework="django"), "gunicorn", CRITERIA, [template(body)]))
 
 
 @pytest.mark.parametrize(
@@ -374,7 +370,7 @@ def test_a_template_that_renders_empty_leaves_its_file_out():
 
 def test_two_templates_writing_one_file_are_an_error():
     with pytest.raises(ConfigError, match="Two templates write x.conf"):
-        render_bundle(answers(), "gunicorn", CRITERIA, [template("a"), template("b")])
+        configs.server_bundle(answers(), "gunicorn", CRITERIA, [template("a"), template("b")])
 
 
 def test_check_template_renders_for_every_server_and_sample_answers():

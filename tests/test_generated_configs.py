@@ -12,7 +12,8 @@ import functools
 import pytest
 
 from decisions.answers import Answers
-from decisions.configs.render import ConfigFile, render_bundle, seed_templates, start_command
+from decisions.configs.plan import plan_for
+from decisions.configs.render import ConfigFile, seed_templates, server_bundle
 from decisions.criteria import from_data
 from decisions.seeding import default_criteria
 from decisions.validation import Verdict, validate, validate_command
@@ -54,7 +55,7 @@ NOT_VALIDATED = {"README.md", ".dockerignore"}  # prose and a list of globs: no 
 
 @functools.cache
 def bundle(server: str, deploy: str, profile: str) -> tuple[ConfigFile, ...]:
-    return tuple(render_bundle(answers(deploy, profile), server, CRITERIA, TEMPLATES))
+    return server_bundle(answers(deploy, profile), server, CRITERIA, TEMPLATES)
 
 
 def answers(deploy: str, profile: str) -> Answers:
@@ -94,7 +95,7 @@ def test_each_generated_file_passes_its_real_validator(server, deploy, profile, 
     ("server", "deploy", "profile"), [pytest.param(*case, id="-".join(case)) for case in CASES]
 )
 def test_each_start_command_passes_its_servers_parser_beside_its_bundle(server, deploy, profile):
-    command = start_command(server, answers(deploy, profile))
+    command = plan_for(CRITERIA.server(server), answers(deploy, profile)).start_command
     files = tuple((f.filename, f.content) for f in bundle(server, deploy, profile))
 
     verdict = command_verdict(command, files)
@@ -112,14 +113,18 @@ BRANCHES = [
     ("gunicorn.conf.py", 'http_protocols = "h2,h1"'),
     ("gunicorn.conf.py", 'bind = "[::]:9090"'),
     ("uwsgi.ini", "https-socket = "),
-    ("uwsgi.ini", "threads = 4"),
+    ("uwsgi.ini", "threads = 32"),
+    ("uwsgi.ini", "harakiri = 30"),
+    ("gunicorn.conf.py", "max_requests = 0"),
     ("hypercorn.toml", 'worker_class = "trio"'),
     ("hypercorn.toml", "quic_bind = "),
     ("hypercorn.toml", "keyfile = "),
+    ("hypercorn.toml", "alt_svc_headers = "),
     ("nginx.conf", "listen 443 ssl http2;"),
     ("nginx.conf", "map $http_upgrade $app_connection_upgrade"),
     ("nginx.conf", "proxy_read_timeout 1h;"),
     ("nginx.conf", "server 192.0.2.10:8080;"),
+    ("nginx.conf", "location /static/"),
     ("app.service", "Type=notify"),
     ("app.service", "AmbientCapabilities=CAP_NET_BIND_SERVICE"),
     ("supervisor.conf", "--ssl-certificate"),
@@ -127,7 +132,8 @@ BRANCHES = [
     ("Dockerfile", "/udp"),
     ("kubernetes.yaml", "scheme: HTTPS"),
     ("kubernetes.yaml", "protocol: UDP"),
-    ("start command", "--http zttp --http2"),
+    ("start command", "--blocking-threads"),
+    ("start command", "--http auto"),
     ("start command", "--interface wsgi"),
     ("start command", "--ws"),
 ]
@@ -138,7 +144,7 @@ def test_the_profiles_reach_every_branch_of_the_templates():
     for server, deploy, profile in CASES:
         for file in bundle(server, deploy, profile):
             texts.setdefault(file.filename, []).append(file.content)
-        texts.setdefault("start command", []).append(start_command(server, answers(deploy, profile)))
+        texts.setdefault("start command", []).append(plan_for(CRITERIA.server(server), answers(deploy, profile)).start_command)
 
     missing = [(name, fragment) for name, fragment in BRANCHES if not any(fragment in t for t in texts[name])]
 

@@ -1,10 +1,9 @@
 """Starter configs: the config templates rendered for one server and the answers, as files.
 
-No request, no settings, no ORM: `render_bundle(answers, server_slug, criteria, templates)` renders the
-bundle of any server for the answers' deploy target; `bundle_for(...)` renders the recommended server's.
-Templates come from `criteria.current_templates(criteria)` (the database) or `seed_templates()` (the files
-the seed migration loads). To render another deploy target, pass answers with another `deploy` choice:
-`dataclasses.replace(answers, choices=answers.choices | {"deploy": "docker"})`.
+No request, no settings, no ORM: `render_bundle(plan, ranking, templates)` renders the files of a server's
+plan (decisions.configs.plan) for its deploy target; `recommended_bundle(...)` plans and renders the
+recommended server's, `server_bundle(...)` any server's. Templates come from `store.current_templates()` (the
+database) or `seed_templates()` (the files the seed migration loads).
 
 Templates render with an Engine of their own: autoescape off, no loaders, no tag libraries beyond the
 built-ins, and a context of validated values only (VARIABLES). An unknown variable is an error, not an
@@ -13,45 +12,32 @@ empty string: the context raises on a name it lacks and `string_if_invalid` mark
 
 import functools
 import json
-import math
 import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.template import Context, Engine, Template
 
 from decisions.answers import Answers, is_valid_app_path, is_valid_host
 from decisions.configs.paths import CERT_PATH, IMAGE_APP_DIR, KEY_PATH, VM_APP_DIR, VM_VENV
-from decisions.criteria import Criteria, ServerInfo, TemplateInfo, template_from_fields
+from decisions.configs.plan import (
+    DEFAULT_DEPLOY,
+    MAX_REQUESTS_JITTER,
+    PRESTOP_SECONDS,
+    SERVER_CONFIG_FILES,
+    VERSIONS,
+    ServerPlan,
+    bind_address,
+    plan_for,
+    upstream_address,
+)
+from decisions.criteria import Criteria, TemplateInfo, template_from_fields
 from decisions.scoring import Ranking, rank
 from decisions.seeding import default_templates
-from decisions.sizing import memory_estimate, needs_asgi, speaks_http2_itself, worker_plan
 
-DEFAULT_DEPLOY = "systemd"
 KUBERNETES_IMAGE = "app:latest"
 PYTHON_IMAGE = "python:3.13-slim"
-MAX_REQUESTS = 1000
-MAX_REQUESTS_JITTER = 50
-WORKERS_LIFETIME_SECONDS = 3600  # Granian's stand-in for max-requests; it accepts 60 s or more
-TRUSTED_PROXIES = "127.0.0.1,::1"
-# Kubernetes memory limit: measured PSS x workers, plus this much per worker for the app's own imports and
-# data, plus the master process (measured 15-31 MiB), rounded up to a multiple of 64 MiB.
-APP_MIB_PER_WORKER = 64
-MASTER_MIB = 32
-MEMORY_STEP_MIB = 64
-# The releases server-facts.md checked; the Dockerfile and README pin them.
-VERSIONS = {
-    "gunicorn": "27.0.1",
-    "uvicorn-worker": "0.4.0",
-    "uwsgi": "2.0.31",
-    "uvicorn": "0.54.0",
-    "zttp": "0.0.35",
-    "hypercorn": "0.18.0",
-    "granian": "2.8.7",
-}
-SERVER_CONFIG_FILES = {"gunicorn": "gunicorn.conf.py", "uwsgi": "uwsgi.ini", "hypercorn": "hypercorn.toml"}
 
 VARIABLES = {
     "server": "server slug: gunicorn, uwsgi, uvicorn, hypercorn or granian",
@@ -61,8 +47,13 @@ VARIABLES = {
     "deploy": "deploy target: systemd, supervisor, docker, kubernetes (systemd when unanswered)",
     "deploy_is_default": "true when the deploy question was not answered",
     "framework": "the framework answer, or empty",
-    "app": "the app's import path, module:attribute",
-    "host": "the bind address the user gave (validated hostname or IP)",
+    "framework_label": "the framework's name, e.g. Django, or 'your app' when unanswered",
+    "interface_assumed": "true when the framework was not answered, so the interface is an assumption",
+    "extensions": "list of {name, requirement, how}: packages an answered feature needs (Channels, flask-sock)",
+    "app": "the import path of the app's callable the server runs, module:attribute",
+    "host": "the bind address: the user's, or 127.0.0.1 behind nginx on a VM, 0.0.0.0 elsewhere",
+    "host_given": "true when the user chose the bind address",
+    "static_dir": "where nginx serves /static/ from on a VM (Django: STATIC_ROOT)",
     "port": "the port",
     "bind": "host:port, with the host in brackets for IPv6",
     "upstream": "the address nginx proxies to, host:port",
@@ -75,17 +66,25 @@ VARIABLES = {
     "interface": "wsgi or asgi",
     "websockets": "true when the app holds WebSockets",
     "long_polling": "true when the app holds long-polling requests",
+    "held_capacity": "requests or sockets held at once before others wait (workers x threads); 0 when unbounded",
     "http": "http1, http2 or http3 (http1 when unanswered)",
+    "http2": "true when the server itself speaks HTTP/2 (no proxy ends TLS in front of it)",
     "quic": "true when Hypercorn serves HTTP/3 (quic_bind)",
     "tls": "the TLS answer: proxy, app, or empty",
     "tls_in_app": "true when the app server itself terminates TLS (asked for, or needed by HTTP/3)",
     "tls_at_proxy": "true when nginx (or another proxy) terminates TLS",
+    "behind_proxy": "true when the bundle puts nginx in front of the server",
     "cert_path": "TLS certificate path",
     "key_path": "TLS private key path",
     "max_requests": "requests before a worker is recycled (0 where the server has no such setting)",
     "max_requests_jitter": "random extra requests (uWSGI: max-requests-delta)",
-    "workers_lifetime": "Granian: seconds before a worker is recycled",
-    "trusted_proxies": "addresses allowed to set X-Forwarded-* headers, comma-separated",
+    "workers_lifetime": "Granian: seconds before a worker is recycled (0: never)",
+    "recycling": "what recycles workers, or why nothing does, for people",
+    "graceful_timeout": "seconds the server gives open requests when stopping",
+    "stop_timeout": "seconds systemd, supervisor or Docker wait after SIGTERM before SIGKILL",
+    "prestop_seconds": "Kubernetes: seconds a stopping pod waits before SIGTERM, while it leaves the Service",
+    "termination_grace": "Kubernetes: terminationGracePeriodSeconds, preStop plus the stop timeout",
+    "trusted_proxies": "addresses allowed to set X-Forwarded-* headers, comma-separated, or * in containers",
     "start_command": "the shell command that starts the server from the app's folder",
     "start_argv_json": "the same command as a JSON list, for a Dockerfile CMD",
     "app_dir": "the app's folder on a VM: /srv/app",
@@ -93,7 +92,7 @@ VARIABLES = {
     "image_app_dir": "the app's folder in the Docker image: /app",
     "image": "the Kubernetes image name: app:latest",
     "python_image": "the Docker base image",
-    "pip_packages": "the server's pinned pip requirements, a list",
+    "pip_packages": "the server's pinned pip requirements and the extensions', a list",
     "pip_install": "the same, quoted for a shell",
     "needs_compiler": "true when pip must compile the server (uWSGI)",
     "memory_estimate_mib": "measured PSS per worker x workers",
@@ -152,182 +151,64 @@ TAG = r"(?:\{%.*?%\}|\{#.*?#\})"
 TAG_ONLY_LINE = re.compile(rf"^[ \t]*({TAG}(?:[ \t]*{TAG})*)[ \t]*$", re.MULTILINE)
 
 
-# ---------------------------------------------------------------- the settings, worked out once
+# ---------------------------------------------------------------- the values
 
 
-def deploy_target(answers: Answers) -> str:
-    return answers.get("deploy") or DEFAULT_DEPLOY
-
-
-def interface(answers: Answers) -> str:
-    return "asgi" if needs_asgi(answers) else "wsgi"
-
-
-def http_version(answers: Answers) -> str:
-    return answers.get("http") or "http1"
-
-
-def serves_quic(server_slug: str, answers: Answers) -> bool:
-    return server_slug == "hypercorn" and http_version(answers) == "http3"
-
-
-def tls_in_app(server_slug: str, answers: Answers) -> bool:
-    """TLS ends in the app server when asked, or when HTTP/3 needs it there: nginx 1.22 cannot proxy QUIC."""
-    return answers.get("tls") == "app" or serves_quic(server_slug, answers)
-
-
-def worker_class(server_slug: str, answers: Answers) -> str:
-    """Gunicorn: sync or gthread for WSGI (gthread for HTTP/2 too); its own `asgi` worker for async Django (no
-    extra package, Django's ASGI handler) and for HTTP/2, which the Uvicorn worker does not speak;
-    `uvicorn_worker.UvicornWorker` for other ASGI apps (uvloop and httptools, the common production pairing).
-    Hypercorn: trio for Trio code, else asyncio."""
-    if server_slug == "hypercorn":
-        return "trio" if answers.get("asynclib") == "trio" else "asyncio"
-    if server_slug != "gunicorn":
-        return ""
-    plan = worker_plan(server_slug, answers)
-    if plan.is_async:
-        own_worker = answers.get("framework") == "django" or speaks_http2_itself(answers)
-        return "asgi" if own_worker else "uvicorn_worker.UvicornWorker"
-    return "gthread" if plan.model == "threaded" else "sync"
-
-
-def pip_packages(server_slug: str, answers: Answers) -> list[str]:
-    http = http_version(answers)
-    if server_slug == "gunicorn":
-        http2 = http == "http2" and tls_in_app(server_slug, answers)
-        packages = [f"gunicorn{'[http2]' if http2 else ''}=={VERSIONS['gunicorn']}"]
-        if worker_class(server_slug, answers) == "uvicorn_worker.UvicornWorker":
-            packages.append(f"uvicorn-worker=={VERSIONS['uvicorn-worker']}")
-        return packages
-    if server_slug == "uvicorn":
-        packages = [f"uvicorn[standard]=={VERSIONS['uvicorn']}"]
-        return packages + [f"zttp=={VERSIONS['zttp']}"] if http == "http2" else packages
-    if server_slug == "hypercorn":
-        extras = [name for name, wanted in (("h3", http == "http3"), ("trio", answers.get("asynclib") == "trio")) if wanted]
-        return [f"hypercorn{'[' + ','.join(extras) + ']' if extras else ''}=={VERSIONS['hypercorn']}"]
-    if server_slug in VERSIONS:
-        return [f"{server_slug}=={VERSIONS[server_slug]}"]
-    raise ConfigError(f"Serverwise has no starter configs for the server {server_slug!r}.")
-
-
-def bind_address(host: str, port: int) -> str:
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def upstream_address(host: str, port: int) -> str:
-    """Where nginx on the same machine reaches the app: loopback when the app listens on every address."""
-    if host in ("0.0.0.0", "::", "localhost"):
-        host = "127.0.0.1"
-    return bind_address(host, port)
-
-
-def start_argv(server_slug: str, answers: Answers) -> list[str]:
-    """The command that starts the server from the folder holding the app and the bundle, as arguments."""
-    app = answers.app_path
-    if server_slug in ("gunicorn", "uwsgi", "hypercorn"):
-        config = SERVER_CONFIG_FILES[server_slug]
-        return {
-            "gunicorn": ["gunicorn", "-c", config],
-            "uwsgi": ["uwsgi", "--ini", config],
-            "hypercorn": ["hypercorn", "-c", config, app],
-        }[server_slug]
-    plan = worker_plan(server_slug, answers)
-    host, port, workers = answers.host, str(answers.port), str(plan.workers)
-    tls = tls_in_app(server_slug, answers)
-    if server_slug == "uvicorn":
-        argv = ["uvicorn", app, "--host", host, "--port", port, "--workers", workers]
-        if interface(answers) == "wsgi":
-            argv += ["--interface", "wsgi"]
-        if http_version(answers) == "http2":
-            argv += ["--http", "zttp", "--http2"]
-        argv += ["--proxy-headers", "--forwarded-allow-ips", TRUSTED_PROXIES]
-        argv += ["--limit-max-requests", str(MAX_REQUESTS), "--limit-max-requests-jitter", str(MAX_REQUESTS_JITTER)]
-        argv += ["--timeout-graceful-shutdown", "30"]
-        return argv + (["--ssl-certfile", CERT_PATH, "--ssl-keyfile", KEY_PATH] if tls else [])
-    if server_slug == "granian":
-        argv = ["granian", "--interface", interface(answers), "--host", host, "--port", port, "--workers", workers]
-        if http_version(answers) == "http2":
-            argv += ["--http", "auto"]
-        if answers.get("realtime") == "websockets":
-            argv += ["--ws"]
-        argv += ["--workers-lifetime", str(WORKERS_LIFETIME_SECONDS), "--respawn-failed-workers", "--access-log"]
-        if tls:
-            argv += ["--ssl-certificate", CERT_PATH, "--ssl-keyfile", KEY_PATH]
-        return argv + [app]
-    raise ConfigError(f"Serverwise has no starter configs for the server {server_slug!r}.")
-
-
-def start_command(server_slug: str, answers: Answers) -> str:
-    """The exact shell command that starts `server_slug` from the unpacked bundle's folder."""
-    return shlex.join(start_argv(server_slug, answers))
-
-
-def memory_limit_mib(server: ServerInfo, answers: Answers) -> int:
-    """Measured PSS x workers + APP_MIB_PER_WORKER x workers + MASTER_MIB, rounded up to MEMORY_STEP_MIB."""
-    return math.ceil(_memory_total_mib(server, answers) / MEMORY_STEP_MIB) * MEMORY_STEP_MIB
-
-
-def memory_formula(server: ServerInfo, answers: Answers) -> str:
-    """memory_limit_mib's arithmetic, for people."""
-    workers = worker_plan(server.slug, answers).workers
-    return (
-        f"{workers} × {server.memory_pss_mib} MiB measured PSS + {workers} × {APP_MIB_PER_WORKER} MiB for your app"
-        f" + {MASTER_MIB} MiB for the master = {_memory_total_mib(server, answers)} MiB,"
-        f" rounded up to {memory_limit_mib(server, answers)} MiB"
-    )
-
-
-def _memory_total_mib(server: ServerInfo, answers: Answers) -> Decimal:
-    estimate = memory_estimate(server, answers)
-    return estimate.measured_pss_mib + estimate.plan.workers * APP_MIB_PER_WORKER + MASTER_MIB
-
-
-def context(answers: Answers, server: ServerInfo, ranking: Ranking, permalink: str = "") -> dict:
-    """Every value a template may use (VARIABLES), each one validated or worked out here."""
-    slug = server.slug
+def context(plan: ServerPlan, ranking: Ranking, permalink: str = "") -> dict:
+    """Every value a template may use (VARIABLES), each one validated or read from the plan."""
+    slug = plan.server.slug
+    answers_tls = plan.tls_answer
+    check_plan(plan)
     result = next((r for r in ranking.results if r.server.slug == slug), None)
-    check_answers(answers)
-    plan = worker_plan(slug, answers)
-    in_app = tls_in_app(slug, answers)
-    recycles_by_requests = slug != "granian"
-    packages = pip_packages(slug, answers)
-    argv = start_argv(slug, answers)
+    argv = plan.argv
     reasons = result.reasons if result else ()
     excluded = result.excluded_because if result else ()
     return {
         "server": slug,
-        "server_name": server.name,
-        "server_version": server.version,
+        "server_name": plan.server.name,
+        "server_version": plan.server.version,
         "config_file": SERVER_CONFIG_FILES.get(slug, ""),
-        "deploy": deploy_target(answers),
-        "deploy_is_default": answers.get("deploy") is None,
-        "framework": answers.get("framework") or "",
-        "app": answers.app_path,
-        "host": answers.host,
-        "port": answers.port,
-        "bind": bind_address(answers.host, answers.port),
-        "upstream": upstream_address(answers.host, answers.port),
-        "cores": answers.cores,
+        "deploy": plan.deploy,
+        "deploy_is_default": plan.deploy_is_default,
+        "framework": plan.app.framework,
+        "framework_label": plan.app.label,
+        "interface_assumed": plan.app.assumed,
+        "extensions": [StrictDict(name=e.name, requirement=e.requirement, how=e.how.format(package=plan.app.package)) for e in plan.app.extensions],
+        "app": plan.app_path,
+        "host": plan.host,
+        "host_given": plan.host_given,
+        "static_dir": f"{VM_APP_DIR}/staticfiles" if plan.app.framework == "django" else f"{VM_APP_DIR}/static",
+        "port": plan.port,
+        "bind": bind_address(plan.host, plan.port),
+        "upstream": upstream_address(plan.host, plan.port),
+        "cores": plan.cores,
         "workers": plan.workers,
         "threads": plan.threads,
         "worker_model": plan.model,
         "workers_rule": plan.rule,
-        "worker_class": worker_class(slug, answers),
-        "interface": interface(answers),
-        "websockets": answers.get("realtime") == "websockets",
-        "long_polling": answers.get("realtime") == "long-polling",
-        "http": http_version(answers),
-        "quic": serves_quic(slug, answers),
-        "tls": answers.get("tls") or "",
-        "tls_in_app": in_app,
-        "tls_at_proxy": answers.get("tls") == "proxy" and not in_app,
+        "worker_class": plan.worker_class,
+        "interface": plan.interface,
+        "websockets": plan.app.websockets,
+        "long_polling": plan.app.held_requests,
+        "held_capacity": plan.held_capacity,
+        "http": plan.http,
+        "http2": plan.http2,
+        "quic": plan.quic,
+        "tls": answers_tls,
+        "tls_in_app": plan.tls_in_app,
+        "tls_at_proxy": answers_tls == "proxy" and not plan.tls_in_app,
+        "behind_proxy": plan.behind_proxy,
         "cert_path": CERT_PATH,
         "key_path": KEY_PATH,
-        "max_requests": MAX_REQUESTS if recycles_by_requests else 0,
-        "max_requests_jitter": MAX_REQUESTS_JITTER if recycles_by_requests else 0,
-        "workers_lifetime": WORKERS_LIFETIME_SECONDS if slug == "granian" else 0,
-        "trusted_proxies": TRUSTED_PROXIES,
+        "max_requests": plan.max_requests,
+        "max_requests_jitter": MAX_REQUESTS_JITTER if plan.max_requests else 0,
+        "workers_lifetime": plan.workers_lifetime,
+        "recycling": plan.recycling,
+        "graceful_timeout": plan.graceful_seconds,
+        "stop_timeout": plan.stop_timeout_seconds,
+        "prestop_seconds": PRESTOP_SECONDS,
+        "termination_grace": plan.termination_grace_seconds,
+        "trusted_proxies": plan.trusted_proxies,
         "start_command": shlex.join(argv),
         "start_argv_json": json.dumps(argv),
         "app_dir": VM_APP_DIR,
@@ -335,12 +216,12 @@ def context(answers: Answers, server: ServerInfo, ranking: Ranking, permalink: s
         "image_app_dir": IMAGE_APP_DIR,
         "image": KUBERNETES_IMAGE,
         "python_image": PYTHON_IMAGE,
-        "pip_packages": packages,
-        "pip_install": shlex.join(packages),
+        "pip_packages": list(plan.pip_packages),
+        "pip_install": shlex.join(plan.pip_packages),
         "needs_compiler": slug == "uwsgi",
-        "memory_estimate_mib": int(memory_estimate(server, answers).measured_pss_mib.to_integral_value()),
-        "memory_limit_mib": memory_limit_mib(server, answers),
-        "memory_formula": memory_formula(server, answers),
+        "memory_estimate_mib": int(plan.measured_pss_mib.to_integral_value()),
+        "memory_limit_mib": plan.memory_limit_mib,
+        "memory_formula": plan.memory_formula,
         "permalink": permalink,
         "recommended": result is not None and ranking.recommended is result,
         "reasons": [
@@ -350,16 +231,16 @@ def context(answers: Answers, server: ServerInfo, ranking: Ranking, permalink: s
     }
 
 
-def check_answers(answers: Answers) -> None:
+def check_plan(plan: ServerPlan) -> None:
     """answers.parse validates all of this; checked again because these values are written into files."""
     problems = []
-    if not is_valid_host(answers.host):
+    if not is_valid_host(plan.host):
         problems.append("host")
-    if not is_valid_app_path(answers.app_path):
+    if not is_valid_app_path(plan.app_path):
         problems.append("app")
-    if not (1 <= answers.cores <= 256 and 1 <= answers.port <= 65535):
+    if not (1 <= plan.cores <= 256 and 1 <= plan.port <= 65535):
         problems.append("cores or port")
-    if any(not re.fullmatch(r"[a-z0-9-]+", value) for value in [*answers.choices, *answers.choices.values()]):
+    if any(not re.fullmatch(r"[a-z0-9-]*", value) for value in (plan.deploy, plan.app.framework, plan.http, plan.tls_answer)):
         problems.append("choices")
     if problems:
         raise ConfigError(f"Refusing to write invalid {', '.join(problems)} into a config file.")
@@ -368,38 +249,51 @@ def check_answers(answers: Answers) -> None:
 # ---------------------------------------------------------------- rendering
 
 
+@dataclass(frozen=True)
+class Bundle:
+    plan: ServerPlan
+    files: tuple[ConfigFile, ...]
+
+
 def render_bundle(
-    answers: Answers, server_slug: str, criteria: Criteria, templates: Sequence[TemplateInfo], permalink: str = ""
-) -> list[ConfigFile]:
-    """The files for `server_slug`, recommended or not, and the answers' deploy target, in template order.
+    plan: ServerPlan, ranking: Ranking, templates: Sequence[TemplateInfo], permalink: str = ""
+) -> tuple[ConfigFile, ...]:
+    """The files of `plan`'s server, recommended or not, for its deploy target, in template order.
 
     Raises ConfigError naming the template when one cannot render, or when two write the same file.
     """
-    server = criteria.server(server_slug)
-    if server is None:
-        raise ConfigError(f"Unknown server {server_slug!r}.")
-    values = context(answers, server, rank(answers.choices, criteria), permalink)
+    values = context(plan, ranking, permalink)
     files: dict[str, ConfigFile] = {}
     for template in sorted(templates, key=lambda t: (t.position, t.filename)):
-        if not template.applies_to(server_slug, values["deploy"]):
+        if not template.applies_to(plan.server.slug, plan.deploy):
             continue
         content = render_template(template, values)
         if not content:
             continue  # a template may leave its file out, as nginx.conf does when TLS ends in the app
         if template.filename in files:
-            raise ConfigError(f"Two templates write {template.filename} for {server.name} on {values['deploy']}.")
+            raise ConfigError(f"Two templates write {template.filename} for {plan.server.name} on {plan.deploy}.")
         files[template.filename] = ConfigFile(template.filename, content, template.content_type)
-    return list(files.values())
+    return tuple(files.values())
 
 
-def bundle_for(
-    answers: Answers, criteria: Criteria, templates: Sequence[TemplateInfo], permalink: str = ""
-) -> list[ConfigFile]:
-    """The recommended server's bundle; empty when the answers rule out every server."""
-    recommended = rank(answers.choices, criteria).recommended
-    if recommended is None:
-        return []
-    return render_bundle(answers, recommended.server.slug, criteria, templates, permalink)
+def recommended_bundle(
+    answers: Answers, ranking: Ranking, templates: Sequence[TemplateInfo], permalink: str = ""
+) -> Bundle | None:
+    """The recommended server's plan and files; None when the answers rule out every server."""
+    if ranking.recommended is None:
+        return None
+    plan = plan_for(ranking.recommended.server, answers)
+    return Bundle(plan, render_bundle(plan, ranking, templates, permalink))
+
+
+def server_bundle(
+    answers: Answers, server_slug: str, criteria: Criteria, templates: Sequence[TemplateInfo], permalink: str = ""
+) -> tuple[ConfigFile, ...]:
+    """Any server's files for the answers, recommended or not: what the admin's preview shows."""
+    server = criteria.server(server_slug)
+    if server is None:
+        raise ConfigError(f"Unknown server {server_slug!r}.")
+    return render_bundle(plan_for(server, answers), rank(answers.choices, criteria), templates, permalink)
 
 
 def render_template(template: TemplateInfo, values: dict) -> str:
@@ -432,6 +326,7 @@ def _compile(body: str) -> Template:
     return ENGINE.from_string(TAG_ONLY_LINE.sub(lambda match: match[1] + TAG_LINE_MARK, body))
 
 
+SAMPLE_PERMALINK = "https://serverwise.example/recommend/"
 SAMPLE_ANSWERS = (
     {},
     {"framework": "django", "http": "http2", "tls": "proxy", "workload": "high-concurrency", "realtime": "long-polling"},
@@ -455,8 +350,8 @@ def check_template(template: TemplateInfo, criteria: Criteria) -> None:
                 continue
             for sample in SAMPLE_ANSWERS:
                 answers = Answers(choices=sample | {"deploy": target})
-                ranking = rank(answers.choices, criteria)
-                render_template(template, context(answers, server, ranking, "https://serverwise.example/recommend/"))
+                plan = plan_for(server, answers)
+                render_template(template, context(plan, rank(answers.choices, criteria), SAMPLE_PERMALINK))
 
 
 def _label(template: TemplateInfo) -> str:

@@ -1,0 +1,37 @@
+"""The default criteria and seed templates, and shorthands that plan and render a server's bundle for answers.
+
+No database: the same data the seed migrations store.
+"""
+
+from decisions.answers import Answers
+from decisions.configs.plan import ServerPlan, plan_for
+from decisions.configs.render import ConfigFile, seed_templates, server_bundle
+from decisions.criteria import from_data
+from decisions.seeding import default_criteria
+
+CRITERIA = from_data(default_criteria())
+TEMPLATES = seed_templates()
+SERVERS = ("gunicorn", "uwsgi", "uvicorn", "hypercorn", "granian")
+PARAMETERS = ("cores", "port", "host", "app")
+
+
+def answers(**choices) -> Answers:
+    """Answers from keyword arguments: the parameters (cores, port, host, app) and question slugs."""
+    parameters = {name: choices.pop(name) for name in PARAMETERS if name in choices}
+    return Answers(choices=choices, **parameters)
+
+
+def plan(server: str, **choices) -> ServerPlan:
+    return plan_for(CRITERIA.server(server), answers(**choices))
+
+
+def start_command(server: str, **choices) -> str:
+    return plan(server, **choices).start_command
+
+
+def bundle_files(server: str, **choices) -> tuple[ConfigFile, ...]:
+    return server_bundle(answers(**choices), server, CRITERIA, TEMPLATES)
+
+
+def bundle(server: str, **choices) -> dict[str, str]:
+    return {f.filename: f.content for f in bundle_files(server, **choices)}
