@@ -11,9 +11,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from decisions import criteria, validation
+from decisions import criteria
 from decisions.configs import render as configs
 from decisions.configs.plan import DEFAULT_DEPLOY, plan_for
+from decisions.configs.validate import validate
 from decisions.answers import Answers
 from decisions.scoring import rank
 from decisions.signals import one_version_bump
@@ -370,7 +371,7 @@ class ConfigTemplateAdmin(LabelledPositionMixin, admin.ModelAdmin):
             except configs.ConfigError as problem:
                 error = str(problem)
             if rendered:
-                verdict = validation.validate(template.filename, rendered, app=plan.app_path)
+                verdict = validate(template.filename, rendered, app=plan.app_path)
         ctx = self.admin_site.each_context(request) | {
             "title": f"Preview: {template}",
             "template": template,

@@ -31,7 +31,7 @@ import h2.events
 import pytest
 
 from decisions.configs.paths import CERT_PATH, KEY_PATH
-from decisions.validation import stand_in_app, validate_command
+from decisions.configs.validate import stand_in_app, validate_command
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 """Every file Serverwise renders passes the real tool that reads it, and so does every start command.
 
 Each server x deploy target x answer profile renders its bundle from the seed templates (no database); each file
-goes through validation.validate() and the start command through validate_command() in a folder holding the
+goes through validate.validate() and the start command through validate_command() in a folder holding the
 bundle. The same file or command often comes out of several cases: each is checked once (`file_verdict` and
 `command_verdict` remember their verdicts).
 """
@@ -16,7 +16,7 @@ from decisions.configs.plan import plan_for
 from decisions.configs.render import ConfigFile, seed_templates, server_bundle
 from decisions.criteria import from_data
 from decisions.seeding import default_criteria
-from decisions.validation import Verdict, validate, validate_command
+from decisions.configs.validate import Verdict, validate, validate_command
 
 CRITERIA = from_data(default_criteria())
 TEMPLATES = seed_templates()

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from decisions import validation
-from decisions.validation import Verdict, stand_in_app, validate, validate_command
+from decisions.configs.validate import Verdict, stand_in_app, validate, validate_command
+from decisions.configs.validate import checks as validation
 
 SAMPLES = Path(__file__).parent / "samples"
 ARTICLE_DEPLOYMENT = """\
