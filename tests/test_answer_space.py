@@ -1,0 +1,164 @@
+"""The whole answer space, checked: for every reachable answer set, the recommended server's plan serves the
+app that the answers describe, over the interface, at the import path and with the protocols it needs.
+
+No database and no rendering: tests/answer_space.py walks the 27 million answer sets in a second; each
+distinct (feature answers, recommended server) gets its plan checked against the app model. The plans fall
+into classes (server, app, worker, protocols, command shape); tests/test_boot.py boots a real app for each.
+"""
+
+import dataclasses
+import random
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from answer_space import FEATURES, Space, answer_sets, space_size
+from bundles import CRITERIA
+
+from decisions.answers import Answers
+from decisions.appmodel import ASGI, WSGI, app_model, speaks_http2_itself
+from decisions.configs.plan import HELD_THREADS, ServerPlan, plan_for
+from decisions.scoring import rank
+
+SPACE = Space(CRITERIA)
+SERVERS = {server.slug: server for server in CRITERIA.servers}
+
+
+class RecordingChoices(dict):
+    """Choices that remember which questions were read."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.read: set[str] = set()
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
+def mismatches(plan: ServerPlan, choices) -> list[str]:
+    """What the plan gets wrong about the app the answers describe; empty when it serves it."""
+    app = app_model(choices)
+    problems = []
+    if not app.serves(plan.interface):
+        problems.append(f"runs the {plan.interface} app of an app that offers only {app.interfaces}")
+    if plan.app_path != app.path(plan.interface):
+        problems.append(f"imports {plan.app_path}, not the app's {app.path(plan.interface)}")
+    if app.framework == "django" and plan.app_path.partition(":")[0].rpartition(".")[2] != plan.interface:
+        problems.append(f"serves Django's {plan.interface} handler from {plan.app_path}")
+    if plan.http2 != speaks_http2_itself(choices):
+        problems.append(f"speaks HTTP/2 itself: {plan.http2}, answers ask: {speaks_http2_itself(choices)}")
+    if plan.quic != (choices.get("http") == "http3"):
+        problems.append("HTTP/3 answered but no QUIC, or QUIC unasked")
+    if plan.tls_in_app != (choices.get("tls") == "app" or plan.quic):
+        problems.append("TLS does not end where the answers say")
+    if app.websockets:
+        if plan.interface == WSGI and plan.worker_class != "gthread":
+            problems.append("WebSockets on a WSGI server that hands flask-sock no thread per socket")
+        if plan.server.slug == "granian" and "--ws" not in plan.argv:
+            problems.append("Granian without --ws")
+        if plan.max_requests or plan.workers_lifetime:
+            problems.append("recycling cuts the WebSockets")
+    if app.held_requests and (plan.max_requests or plan.workers_lifetime):
+        problems.append("recycling cuts the held requests")
+    if (app.held_requests or app.websockets) and plan.interface == WSGI and plan.held_capacity < plan.workers * HELD_THREADS:
+        problems.append(f"holds only {plan.held_capacity} requests at once")
+    trio_worker = plan.worker_class == "trio"
+    if trio_worker != (app.trio and plan.interface == ASGI and plan.server.slug == "hypercorn" and app.framework != "django"):
+        problems.append(f"worker class {plan.worker_class} for Trio={app.trio} on {plan.interface}")
+    if plan.quic and plan.workers != 1:
+        problems.append("several workers share the QUIC socket")
+    if plan.behind_proxy and plan.deploy in ("systemd", "supervisor") and plan.host != "127.0.0.1":
+        problems.append(f"listens on {plan.host} behind nginx")
+    extension_packages = {extension.requirement for extension in app.extensions}
+    if not extension_packages <= set(plan.pip_packages):
+        problems.append(f"does not install {extension_packages - set(plan.pip_packages)}")
+    return problems
+
+
+def plan_class(plan: ServerPlan) -> tuple:
+    """What a real boot must cover: the server, the app, how it runs it, the protocols and the command's shape."""
+    app = plan.app
+    shape = tuple(word for word in plan.argv if word.startswith("--"))
+    return (
+        plan.server.slug, app.framework or f"unanswered-{plan.interface}", plan.interface,
+        tuple(extension.name for extension in app.extensions), plan.worker_class, plan.model,
+        app.websockets, app.held_requests, plan.http2, plan.quic, plan.tls_in_app, shape,
+    )  # fmt: skip
+
+
+def walk() -> tuple[Counter, dict[tuple, dict[str, str]], list[str]]:
+    """Every (feature answers, recommended server): answer sets per server, a representative per class, problems."""
+    recommended: Counter = Counter()
+    classes: dict[tuple, dict[str, str]] = {}
+    problems = []
+    for features in answer_sets(CRITERIA, FEATURES):
+        for outcome in SPACE.outcomes(features):
+            recommended[outcome.recommended] += outcome.answer_sets
+            if outcome.recommended is None:
+                continue
+            choices = RecordingChoices(features)
+            plan = plan_for(SERVERS[outcome.recommended], Answers(choices=choices))
+            plan.argv  # the start command reads the plan only; read it with the rest
+            if choices.read - set(FEATURES):
+                problems.append(f"the plan read {choices.read - set(FEATURES)}, which the walk does not vary")
+            problems += [f"{outcome.recommended} for {features}: {problem}" for problem in mismatches(plan, features)]
+            classes.setdefault(plan_class(plan), features)
+    return recommended, classes, problems
+
+
+RECOMMENDED, CLASSES, PROBLEMS = walk()
+
+
+def test_it_walks_every_answer_set_once():
+    assert sum(RECOMMENDED.values()) == space_size(CRITERIA) == 27_095_040
+
+
+def test_the_walk_recommends_what_rank_recommends():
+    sample = random.Random(2026)
+    questions = [q.slug for q in CRITERIA.questions]
+    for _ in range(3000):
+        choices = {}
+        for slug in questions:
+            value = sample.choice([None, *(o.slug for o in CRITERIA.question(slug).options)])
+            if value is not None:
+                choices[slug] = value
+        best = rank(choices, CRITERIA).recommended
+        assert SPACE.recommended(choices) == (best.server.slug if best else None), choices
+
+
+def test_every_recommended_plan_serves_the_app_the_answers_describe():
+    assert PROBLEMS == []
+
+
+def test_every_server_is_recommended_somewhere_and_some_answers_fit_none():
+    assert set(RECOMMENDED) == {*SERVERS, None}
+
+
+@pytest.mark.parametrize(
+    ("choices", "problem"),
+    [
+        ({"framework": "django", "realtime": "websockets"}, "runs the wsgi app"),
+        ({"framework": "flask", "realtime": "long-polling"}, "holds only"),
+        ({"framework": "fastapi", "realtime": "websockets"}, "recycling cuts the WebSockets"),
+    ],
+)
+def test_the_check_finds_a_plan_that_misserves_the_app(choices, problem):
+    plan = plan_for(SERVERS["gunicorn"], Answers(choices=choices))
+    broken = {
+        "runs the wsgi app": dict(interface=WSGI),
+        "holds only": dict(held_capacity=plan.workers * 4),
+        "recycling cuts the WebSockets": dict(max_requests=1000),
+    }[problem]
+    assert any(problem in found for found in mismatches(dataclasses.replace(plan, **broken), choices))
+
+
+def test_the_readme_states_the_counts():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert f"{space_size(CRITERIA):,} answer sets" in readme
+    assert f"{len(CLASSES)} classes" in readme
+
