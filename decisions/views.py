@@ -19,7 +19,7 @@ from decisions import criteria as criteria_module
 from decisions.answers import Answers, InvalidAnswers, parse
 from decisions.appmodel import app_model
 from decisions.charts import memory_chart
-from decisions.configs.plan import plan_for
+from decisions.configs.plan import ServerPlan, bind_address, plan_for
 from decisions.configs.render import Bundle, ConfigError, recommended_bundle
 from decisions.criteria import Criteria
 from decisions.scoring import Ranking, rank
@@ -220,6 +220,7 @@ def result_json(request: HttpRequest) -> JsonResponse:
                 for r in ranking.results
             ],
             "permalink": ctx["permalink"],
+            "plan": plan_json(ctx["plan"]),
             "configs": [{"filename": c["filename"], "url": request.build_absolute_uri(c["url"])} for c in ctx["configs"]],
             "bundle_url": request.build_absolute_uri(ctx["bundle_url"]) if ctx["bundle_url"] else None,
             "start_command": ctx["start_command"] or None,
@@ -288,6 +289,27 @@ def config_bundle(request: HttpRequest) -> HttpResponse:
 
 def answers_json(answers: Answers) -> dict:
     return answers.choices | {"cores": answers.cores, "port": answers.port, "host": answers.host or None, "app": answers.app or None}
+
+
+def plan_json(plan: ServerPlan | None) -> dict | None:
+    """How the recommended server runs the app: what the bundle declares."""
+    if plan is None:
+        return None
+    return {
+        "server": plan.server.slug,
+        "interface": plan.interface,
+        "app": plan.app_path,
+        "interface_assumed": plan.app.assumed,
+        "worker_class": plan.worker_class or None,
+        "workers": plan.workers,
+        "threads": plan.threads,
+        "bind": bind_address(plan.host, plan.port),
+        "http2": plan.http2,
+        "http3": plan.quic,
+        "tls_in_app": plan.tls_in_app,
+        "held_capacity": plan.held_capacity or None,
+        "packages": list(plan.pip_packages),
+    }
 
 
 def app_placeholder(answers: Answers) -> str:

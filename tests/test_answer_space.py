@@ -81,20 +81,19 @@ def mismatches(plan: ServerPlan, choices) -> list[str]:
 
 
 def plan_class(plan: ServerPlan) -> tuple:
-    """What a real boot must cover: the server, the app, how it runs it, the protocols and the command's shape."""
+    """What a real boot must cover: the server, the app's interface and extensions, how the server runs it and
+    the protocols (the start command's shape follows from these)."""
     app = plan.app
-    shape = tuple(word for word in plan.argv if word.startswith("--"))
     return (
-        plan.server.slug, app.framework or f"unanswered-{plan.interface}", plan.interface,
-        tuple(extension.name for extension in app.extensions), plan.worker_class, plan.model,
-        app.websockets, app.held_requests, plan.http2, plan.quic, plan.tls_in_app, shape,
+        plan.server.slug, plan.interface, tuple(extension.name for extension in app.extensions), plan.worker_class,
+        plan.model, app.websockets, app.held_requests, plan.http2, plan.quic, plan.tls_in_app,
     )  # fmt: skip
 
 
-def walk() -> tuple[Counter, dict[tuple, dict[str, str]], list[str]]:
-    """Every (feature answers, recommended server): answer sets per server, a representative per class, problems."""
+def walk() -> tuple[Counter, dict[tuple, list[dict[str, str]]], list[str]]:
+    """Every (feature answers, recommended server): answer sets per server, the feature sets of each class, problems."""
     recommended: Counter = Counter()
-    classes: dict[tuple, dict[str, str]] = {}
+    classes: dict[tuple, list[dict[str, str]]] = {}
     problems = []
     for features in answer_sets(CRITERIA, FEATURES):
         for outcome in SPACE.outcomes(features):
@@ -107,8 +106,19 @@ def walk() -> tuple[Counter, dict[tuple, dict[str, str]], list[str]]:
             if choices.read - set(FEATURES):
                 problems.append(f"the plan read {choices.read - set(FEATURES)}, which the walk does not vary")
             problems += [f"{outcome.recommended} for {features}: {problem}" for problem in mismatches(plan, features)]
-            classes.setdefault(plan_class(plan), features)
+            classes.setdefault(plan_class(plan), []).append(features)
     return recommended, classes, problems
+
+
+def representatives(classes: dict[tuple, list[dict[str, str]]]) -> dict[tuple, dict[str, str]]:
+    """One feature set per class, spreading the frameworks: each class takes its least used framework so far."""
+    used: Counter = Counter()
+    chosen = {}
+    for key, feature_sets in sorted(classes.items(), key=lambda item: (len(item[1]), str(item[0]))):
+        features = min(feature_sets, key=lambda f: (used[f.get("framework", "")], len(f), sorted(f.items())))
+        used[features.get("framework", "")] += 1
+        chosen[key] = features
+    return chosen
 
 
 RECOMMENDED, CLASSES, PROBLEMS = walk()

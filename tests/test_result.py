@@ -84,3 +84,10 @@ def test_it_previews_as_the_recommendation_when_the_link_is_pasted(client):
 def test_it_counts_the_answered_questions(client):
     html = client.get("/recommend/?framework=flask&tls=proxy").content.decode()
     assert "2 of 12 questions answered." in html
+
+
+def test_it_shows_how_the_recommended_server_serves_the_app(client):
+    html = client.get("/recommend/?framework=flask&realtime=websockets&cores=1").content.decode()
+    assert "How Gunicorn serves your app" in html
+    assert "Flask: the WSGI application at <code>app:app</code>" in html
+    assert "Holds up to 96 requests or WebSockets at once" in html and "flask-sock" in html

@@ -46,3 +46,11 @@ def test_it_answers_400_naming_each_bad_field_and_its_allowed_values(client):
 def test_it_never_500s_on_hostile_input(client):
     for query in ("framework=%00", "cores=" + "9" * 10000, "host=%E2%80%AE", "app=a:b%0A", "framework=django&framework=flask", "%ZZ=1"):
         assert client.get(f"/recommend.json?{query}").status_code in (200, 400)
+
+
+def test_it_says_how_the_recommended_server_runs_the_app(client):
+    data = client.get("/recommend.json?framework=django&realtime=websockets&deploy=docker").json()
+    assert data["recommended"] == "uvicorn"
+    assert data["plan"] | {"interface": "asgi", "app": "mysite.asgi:application", "bind": "0.0.0.0:8000"} == data["plan"]
+    assert "channels==4.3.2" in data["plan"]["packages"]
+    assert client.get("/recommend.json?framework=django&asynclib=trio&async=yes").json()["plan"] is None
