@@ -9,15 +9,7 @@ ends in the server, a throwaway pair stands in for the user's certificate, and e
 by ALPN as browsers do: the server must pick the protocol the answers asked for, and answer in it.
 """
 
-import http.client
 import io
-import os
-import shlex
-import signal
-import socket
-import ssl
-import subprocess
-import sys
 import tempfile
 import time
 import zipfile
@@ -26,22 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-import h2.connection
-import h2.events
 import pytest
 
 from decisions.configs import CERT_PATH, KEY_PATH
 from decisions.validation import stand_in_app, validate_command
+from tests.serving import STOP_SECONDS, NotServing, free_port, serving, throwaway_tls_pair
 
 pytestmark = pytest.mark.django_db
 
-STARTUP_SECONDS = 30
 # uWSGI can miss a SIGTERM that lands while its workers are still starting (seen here: a 15 s hang), so the
 # server keeps answering for this long after its first answer before it is stopped.
 SETTLE_SECONDS = 1.0
-STOP_SECONDS = 15
-# Settings of ours that the servers would read as their own (GUNICORN_CMD_ARGS, WEB_CONCURRENCY, ...).
-SERVER_ENVIRONMENT_PREFIXES = ("GUNICORN_", "UWSGI_", "HYPERCORN_", "UVICORN_", "GRANIAN_", "WEB_CONCURRENCY")
 
 
 @dataclass(frozen=True)
@@ -54,144 +41,31 @@ class Served:
 def serve_once(files: Mapping[str, str], command: str, port: int, tls: bool = False) -> Served:
     """Starts `command` in a folder holding `files`, GETs / on 127.0.0.1:port (over TLS if `tls`) until it has
     answered for SETTLE_SECONDS, then stops it."""
-    get = _get_over_tls if tls else _get
     with tempfile.TemporaryDirectory(prefix="serverwise-boot-") as folder:
         for name, content in files.items():
             path = Path(folder, name)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(content)
-        log_path = Path(folder, "server.log")
-        with log_path.open("w") as log:
-            server = subprocess.Popen(
-                shlex.split(command),
-                cwd=folder,
-                env=_server_environment(Path(folder)),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: workers are stopped with their master
-            )
-            try:
-                answers = [_first_answer(server, get, port, log_path)]
-                settled = time.monotonic() + SETTLE_SECONDS
-                while time.monotonic() < settled:
-                    answers.append(get(port))
-                    time.sleep(0.1)
-            finally:
-                stopped_on_sigterm = _stop(server)
-        return Served(answers, stopped_on_sigterm, log_path.read_text())
-
-
-def _server_environment(folder: Path) -> dict[str, str]:
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(SERVER_ENVIRONMENT_PREFIXES) and name != "XDG_RUNTIME_DIR"
-    }
-    environment["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), environment.get("PATH", "")])
-    # The users the bundle's unit, program and image run as (www-data, uid 10001) have no home they may write
-    # to. Nor has the server here, even when the tests run as root: its HOME lies under a plain file.
-    not_a_folder = folder / "not-a-folder"
-    not_a_folder.touch()
-    environment["HOME"] = str(not_a_folder / "home")
-    return environment
-
-
-def _first_answer(server: subprocess.Popen, get, port: int, log_path: Path) -> tuple[str, int, bytes]:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"the server exited with status {server.returncode}:\n{log_path.read_text()}")
-        try:
-            return get(port)
-        except (ConnectionError, TimeoutError):  # not listening yet
-            time.sleep(0.1)
-    pytest.fail(f"nothing answered on 127.0.0.1:{port} within {STARTUP_SECONDS} s:\n{log_path.read_text()}")
-
-
-def _get(port: int) -> tuple[str, int, bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        connection.request("GET", "/")
-        response = connection.getresponse()
-        return "http/1.1", response.status, response.read()
-    finally:
-        connection.close()
-
-
-def _get_over_tls(port: int) -> tuple[str, int, bytes]:
-    """GET / as a browser does: offer h2 and http/1.1 by ALPN, then speak the one the server picks."""
-    client = ssl.create_default_context()
-    client.check_hostname = False
-    client.verify_mode = ssl.CERT_NONE  # the server holds a throwaway self-signed pair
-    client.set_alpn_protocols(["h2", "http/1.1"])
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw, client.wrap_socket(raw) as tls:
-        protocol = tls.selected_alpn_protocol() or "http/1.1"
-        if protocol == "h2":
-            return protocol, *_get_h2(tls, port)
-        tls.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n".encode())
-        response = http.client.HTTPResponse(tls)
-        response.begin()
-        return protocol, response.status, response.read()
-
-
-def _get_h2(tls: ssl.SSLSocket, port: int) -> tuple[int, bytes]:
-    connection = h2.connection.H2Connection()
-    connection.initiate_connection()
-    request = [(":method", "GET"), (":path", "/"), (":scheme", "https"), (":authority", f"127.0.0.1:{port}")]
-    connection.send_headers(1, request, end_stream=True)
-    status, body = 0, b""
-    while True:
-        tls.sendall(connection.data_to_send())
-        data = tls.recv(65536)
-        if not data:  # an answer of its own, not a retry: the server is up, and fails HTTP/2 clients
-            return 0, b"the server closed the connection before its HTTP/2 answer ended"
-        for event in connection.receive_data(data):
-            if isinstance(event, h2.events.ResponseReceived):
-                status = int(dict(event.headers)[b":status"])
-            elif isinstance(event, h2.events.DataReceived):
-                body += event.data
-                connection.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
-            elif isinstance(event, h2.events.StreamEnded):
-                return status, body
+        answers = []
+        with serving(command, Path(folder), port, tls) as server:
+            settled = time.monotonic() + SETTLE_SECONDS
+            while not answers or time.monotonic() < settled:
+                answer = server.get("/")
+                answers.append((answer.protocol, answer.status, answer.body))
+                time.sleep(0.1)
+            stopped_on_sigterm = server.stop()
+            log = server.log
+        return Served(answers, stopped_on_sigterm, log)
 
 
 def with_throwaway_tls(files: Mapping[str, str], command: str, folder: Path) -> tuple[dict[str, str], str]:
     """The user's certificate and key are not here: a self-signed pair made now stands in at their paths."""
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
-         "-subj", "/CN=localhost", "-keyout", key, "-out", cert],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    cert, key = throwaway_tls_pair(folder)
 
     def stand_in(text: str) -> str:
         return text.replace(CERT_PATH, str(cert)).replace(KEY_PATH, str(key))
 
     return {name: stand_in(content) for name, content in files.items()}, stand_in(command)
-
-
-def _stop(server: subprocess.Popen) -> bool:
-    """SIGTERM to the server's main process, as `docker stop` and systemd's KillMode=mixed do; then SIGKILL
-    to whatever is left of its process group, so that no worker outlives the test."""
-    server.terminate()
-    try:
-        server.wait(timeout=STOP_SECONDS)
-        stopped = True
-    except subprocess.TimeoutExpired:
-        stopped = False
-    try:
-        os.killpg(server.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    server.wait()
-    return stopped
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass(frozen=True)
@@ -269,5 +143,5 @@ def test_it_reports_a_server_that_exits_instead_of_serving(client):
     case = CASES["granian-asgi"]
     bundle, command = downloaded_bundle(client, case, port)
 
-    with pytest.raises(pytest.fail.Exception, match="exited with status"):
+    with pytest.raises(NotServing, match="exited with status"):
         serve_once(bundle | stand_in_app("elsewhere:app", case.interface), command, port)
