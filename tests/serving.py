@@ -55,6 +55,7 @@ class Holding:
     seconds: float
     fast_answer: Answer
     fast_seconds: float  # how long GET / took while the held requests were in the app
+    threads: int  # of the server's processes, counted while the requests were held
     held_answers: list[Answer] = field(default_factory=list)
 
 
@@ -81,10 +82,15 @@ class Server:
         try:
             answer = self.get(path)
         except (OSError, http.client.HTTPException) as error:
-            raise self.fail(f"GET {path} failed: {error!r}") from error
+            raise self.fail(f"GET {path} failed: {_named(error)}") from error
         if answer.status != status or not answer.body.startswith(body):
-            raise self.fail(f"GET {path} answered {answer}, not {status} {body!r}")
+            raise self.fail(f"GET {path} answered {answer.status} {answer.body[:80]!r}, not {status} {body!r}")
         return answer
+
+    def get_h2c(self, path: str = "/") -> Answer:
+        """GET over cleartext HTTP/2 with prior knowledge (the connection opens with the HTTP/2 preface)."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=CLIENT_SECONDS) as plain:
+            return Answer("h2c", *_get_h2(plain, self.port, path, scheme="http"))
 
     def websocket_echo(self, path: str = "/ws/echo/", message: str = "ping from the harness") -> str:
         """Opens a WebSocket (ws:// or wss://), sends `message` and returns what came back, which must be it."""
@@ -95,9 +101,9 @@ class Server:
                 websocket.send(message)
                 echoed = websocket.recv(timeout=CLIENT_SECONDS)
         except Exception as error:  # websockets raises its own, OSError and TimeoutError alike
-            raise self.fail(f"WebSocket {uri} failed: {error!r}") from error
+            raise self.fail(f"WebSocket {path} failed: {_named(error)}") from error
         if echoed != message:
-            raise self.fail(f"WebSocket {uri} echoed {echoed!r}, not {message!r}")
+            raise self.fail(f"WebSocket {path} echoed {echoed!r}, not {message!r}")
         return echoed
 
     def held_requests_do_not_block(self, count: int = 12, seconds: float = 4.0, settle: float = 1.0) -> Holding:
@@ -114,30 +120,43 @@ class Server:
         for thread in threads:
             thread.start()
         time.sleep(settle)  # the held requests reach the app
+        thread_count = self.threads()
         started = time.monotonic()
         try:
             fast = _get(self.port, "/", timeout=seconds + 30, tls=self.tls)
         except OSError as error:
-            raise self.fail(f"GET / failed while {count} requests were held: {error!r}") from error
+            raise self.fail(f"GET / failed while {count} requests were held: {_named(error)}") from error
         fast_seconds = time.monotonic() - started
         for thread in threads:
             thread.join(seconds + 35)
-        holding = Holding(count, seconds, fast, fast_seconds, [a for a in held if isinstance(a, Answer)])
+        holding = Holding(count, seconds, fast, fast_seconds, thread_count, [a for a in held if isinstance(a, Answer)])
         if fast_seconds > (seconds - settle) / 2:
             raise self.fail(f"GET / took {fast_seconds:.2f} s while {count} requests were held {seconds:g} s")
         if fast.status != 200:
-            raise self.fail(f"GET / answered {fast} while {count} requests were held")
+            raise self.fail(f"GET / answered {fast.status} {fast.body[:80]!r} while {count} requests were held")
         failed = [a for a in held if not (isinstance(a, Answer) and a.status == 200)]
         if failed:
             raise self.fail(f"{len(failed)} of {count} held requests failed: {failed[:3]}")
         return holding
+
+    def threads(self) -> int:
+        """Threads of every process in the server's process group (its master and workers)."""
+        total = 0
+        for status in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = status.read_text().rpartition(")")[2].split()
+            except OSError:  # the process ended meanwhile
+                continue
+            if int(fields[2]) == self.process.pid:  # the process group (stat field 5)
+                total += int(fields[17])  # num_threads (stat field 20)
+        return total
 
     def get_h3(self, path: str = "/") -> Answer:
         """GET over HTTP/3 (QUIC on the same port number, UDP)."""
         try:
             return asyncio.run(asyncio.wait_for(_get_h3(self.port, path), CLIENT_SECONDS))
         except Exception as error:  # aioquic's connect() raises ConnectionError, a timeout TimeoutError
-            raise self.fail(f"HTTP/3 GET {path} failed: {error!r}") from error
+            raise self.fail(f"HTTP/3 GET {path} failed: {_named(error)}") from error
 
     def stop(self) -> bool:
         """SIGTERM to the main process, as `docker stop` and systemd's KillMode=mixed do; then SIGKILL to whatever
@@ -199,6 +218,10 @@ def _wait_for_first_answer(server: Server) -> None:
     raise server.fail(f"nothing answered on 127.0.0.1:{server.port} within {STARTUP_SECONDS} s")
 
 
+def _named(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
 def _get(port: int, path: str, timeout: float = CLIENT_SECONDS, tls: bool = False) -> Answer:
     if tls:
         return _get_over_tls(port, path, timeout)
@@ -232,15 +255,15 @@ def _get_over_tls(port: int, path: str, timeout: float = CLIENT_SECONDS) -> Answ
         return Answer(protocol, response.status, response.read())
 
 
-def _get_h2(tls: ssl.SSLSocket, port: int, path: str) -> tuple[int, bytes]:
+def _get_h2(connected: socket.socket, port: int, path: str, scheme: str = "https") -> tuple[int, bytes]:
     connection = h2.connection.H2Connection()
     connection.initiate_connection()
-    request = [(":method", "GET"), (":path", path), (":scheme", "https"), (":authority", f"127.0.0.1:{port}")]
+    request = [(":method", "GET"), (":path", path), (":scheme", scheme), (":authority", f"127.0.0.1:{port}")]
     connection.send_headers(1, request, end_stream=True)
     status, body = 0, b""
     while True:
-        tls.sendall(connection.data_to_send())
-        data = tls.recv(65536)
+        connected.sendall(connection.data_to_send())
+        data = connected.recv(65536)
         if not data:  # an answer of its own, not a retry: the server is up, and fails HTTP/2 clients
             return 0, b"the server closed the connection before its HTTP/2 answer ended"
         for event in connection.receive_data(data):
