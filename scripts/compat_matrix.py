@@ -20,7 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests import realapps  # noqa: E402
-from tests.serving import NotServing, Server, free_port, serving, throwaway_tls_pair  # noqa: E402
+from tests.serving import NotServing, Server, free_port, insecure_context, serving, throwaway_tls_pair  # noqa: E402
+from websockets.sync.client import connect as websocket_connect  # noqa: E402
 
 HOLD_SECONDS = 3.0
 PYTHON_ERROR = re.compile(r"[\w.]*(Error|Exception|Exit)\b(:|$)")
@@ -109,9 +110,20 @@ def _checks(kind: str, server: Server) -> dict[str, str]:
     if kind in realapps.WEBSOCKET_KINDS:
         checks["WebSocket echo"] = _attempt(server, lambda: server.websocket_echo() and "works")
     if kind == "flask":
+        # flask-sock runs each WebSocket in a request of the WSGI server: it may take the only worker or thread.
+        checks["GET / while a WebSocket is open"] = _attempt(server, lambda: _get_while_websocket_open(server, kind))
         checks["async view"] = _attempt(server, lambda: _describe(server.expect("/async/", b"hello from flask async")))
     checks["12 held requests"] = _attempt(server, lambda: _holding(server))
     return checks
+
+
+def _get_while_websocket_open(server: Server, kind: str) -> str:
+    scheme = "wss" if server.tls else "ws"
+    context = insecure_context(["http/1.1"]) if server.tls else None
+    with websocket_connect(f"{scheme}://127.0.0.1:{server.port}/ws/echo/", ssl=context, open_timeout=5) as websocket:
+        websocket.send("open")
+        websocket.recv(timeout=5)
+        return _describe(server.expect("/", realapps.hello(kind)))
 
 
 def _describe(answer) -> str:
@@ -173,14 +185,15 @@ def main(out: Path) -> None:
     logs = out / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     only = os.environ.get("MATRIX_ONLY")  # a part of the setup names, to rerun a few cells
+    kinds = os.environ.get("MATRIX_KINDS", " ".join(realapps.KINDS)).split()
     cells = []
     for setup, command in SETUPS.items():
-        for kind in realapps.KINDS:
-            if not only or only in setup:
-                cells.append(run_cell(kind, setup, command, logs))
-    for setup, command, kinds in TLS_SETUPS:
         for kind in kinds:
             if not only or only in setup:
+                cells.append(run_cell(kind, setup, command, logs))
+    for setup, command, tls_kinds in TLS_SETUPS:
+        for kind in tls_kinds:
+            if kind in kinds and (not only or only in setup):
                 cells.append(run_cell(kind, setup, command, logs, tls=True))
     setup, command = H2C_SETUP
     if not only or only in setup:

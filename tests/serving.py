@@ -94,7 +94,7 @@ class Server:
 
     def websocket_echo(self, path: str = "/ws/echo/", message: str = "ping from the harness") -> str:
         """Opens a WebSocket (ws:// or wss://), sends `message` and returns what came back, which must be it."""
-        scheme, context = ("wss", _insecure_context(["http/1.1"])) if self.tls else ("ws", None)
+        scheme, context = ("wss", insecure_context(["http/1.1"])) if self.tls else ("ws", None)
         uri = f"{scheme}://127.0.0.1:{self.port}{path}"
         try:
             with websocket_connect(uri, ssl=context, open_timeout=CLIENT_SECONDS, close_timeout=1) as websocket:
@@ -234,7 +234,7 @@ def _get(port: int, path: str, timeout: float = CLIENT_SECONDS, tls: bool = Fals
         connection.close()
 
 
-def _insecure_context(protocols: list[str]) -> ssl.SSLContext:
+def insecure_context(protocols: list[str]) -> ssl.SSLContext:
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE  # the server holds a throwaway self-signed pair
@@ -244,7 +244,7 @@ def _insecure_context(protocols: list[str]) -> ssl.SSLContext:
 
 def _get_over_tls(port: int, path: str, timeout: float = CLIENT_SECONDS) -> Answer:
     """GET as a browser does: offer h2 and http/1.1 by ALPN, then speak the one the server picks."""
-    client = _insecure_context(["h2", "http/1.1"])
+    client = insecure_context(["h2", "http/1.1"])
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as raw, client.wrap_socket(raw) as tls:
         protocol = tls.selected_alpn_protocol() or "http/1.1"
         if protocol == "h2":
