@@ -78,9 +78,8 @@ def _django_project(kind: str, folder: Path, module: str, attribute: str) -> Non
     if entry != expected or attribute != "application":
         raise ValueError(f"a {kind} project is served as <package>.{expected}:application, not {module}:{attribute}")
     folder.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [sys.executable, "-m", "django", "startproject", package, str(folder)], check=True, capture_output=True
-    )
+    django_admin = Path(sys.executable).with_name("django-admin")
+    subprocess.run([django_admin, "startproject", package, str(folder)], check=True, capture_output=True)
     project = folder / package
     settings = project / "settings.py"
     text = settings.read_text().replace("DEBUG = True", "DEBUG = False")
