@@ -180,10 +180,12 @@ def unfit_reasons(server_slug: str, app: AppModel, choices: Mapping[str, str]) -
             ("realtime", "websockets", f"{SERVER_NAMES[server_slug]} turns WebSockets off for WSGI apps, so flask-sock"
              " cannot work there: it needs a WSGI server that hands it the socket (Gunicorn).")
         )  # fmt: skip
-    if server_slug == "hypercorn" and wsgi_only and app.held_requests:
+    waiting = [("realtime", "long-polling")] if app.held_requests else []
+    waiting += [("workload", "high-concurrency")] if choices.get("workload") == "high-concurrency" else []
+    if server_slug == "hypercorn" and wsgi_only and waiting:
         reasons.append(
-            ("realtime", "long-polling", "Hypercorn runs a WSGI app on asyncio's default thread pool (cores + 4"
-             " threads): a few held requests would block every other request.")
+            (*waiting[0], "Hypercorn runs a WSGI app on asyncio's default thread pool (cores + 4 threads): a few"
+             " requests that wait would block every other request.")
         )  # fmt: skip
     return reasons
 

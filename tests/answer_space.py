@@ -42,6 +42,7 @@ def space_size(criteria: Criteria) -> int:
 class Outcome:
     recommended: str | None  # server slug; None when every server is ruled out
     answer_sets: int  # how many answer sets of the whole space share the feature answers and this outcome
+    example: dict[str, str]  # answers to the rest that lead to it, with the feature answers
 
 
 class Space:
@@ -50,7 +51,12 @@ class Space:
         self.servers = tuple(server.slug for server in criteria.servers)
         self.order = {server.slug: (server.position, server.slug) for server in criteria.servers}
         self.rest = tuple(q.slug for q in criteria.questions if q.slug not in FEATURES)
-        self.rest_vectors = Counter(self._effects(choices) for choices in answer_sets(criteria, self.rest))
+        self.rest_vectors: Counter = Counter()
+        self.rest_examples: dict[tuple, dict[str, str]] = {}
+        for choices in answer_sets(criteria, self.rest):
+            vector = self._effects(choices)
+            self.rest_vectors[vector] += 1
+            self.rest_examples.setdefault(vector, choices)
 
     def _effects(self, choices: Mapping[str, str]) -> tuple[tuple[int, ...], frozenset[str]]:
         """Points per server (in self.servers order) and the servers ruled out, by the criteria alone."""
@@ -76,14 +82,20 @@ class Space:
     @cache
     def _best(self, points: tuple[int, ...], excluded: frozenset[str]) -> tuple[Outcome, ...]:
         counts: Counter = Counter()
-        for (rest_points, rest_excluded), times in self.rest_vectors.items():
+        examples: dict[str | None, dict[str, str]] = {}
+        for vector, times in self.rest_vectors.items():
+            rest_points, rest_excluded = vector
             eligible = [
                 (-(points[i] + rest_points[i]), self.order[server], server)
                 for i, server in enumerate(self.servers)
                 if server not in excluded and server not in rest_excluded
             ]
-            counts[min(eligible)[2] if eligible else None] += times
-        return tuple(Outcome(server, times) for server, times in sorted(counts.items(), key=lambda item: str(item[0])))
+            best = min(eligible)[2] if eligible else None
+            counts[best] += times
+            examples.setdefault(best, self.rest_examples[vector])
+        return tuple(
+            Outcome(server, times, examples[server]) for server, times in sorted(counts.items(), key=lambda item: str(item[0]))
+        )
 
     def recommended(self, choices: Mapping[str, str]) -> str | None:
         """The walk's answer for one whole answer set, to compare with rank()."""

@@ -50,8 +50,10 @@ def mismatches(plan: ServerPlan, choices) -> list[str]:
         problems.append(f"imports {plan.app_path}, not the app's {app.path(plan.interface)}")
     if app.framework == "django" and plan.app_path.partition(":")[0].rpartition(".")[2] != plan.interface:
         problems.append(f"serves Django's {plan.interface} handler from {plan.app_path}")
-    if plan.http2 != speaks_http2_itself(choices):
-        problems.append(f"speaks HTTP/2 itself: {plan.http2}, answers ask: {speaks_http2_itself(choices)}")
+    if speaks_http2_itself(choices) and not plan.http2:
+        problems.append("HTTP/2 answered, TLS in the server, and the server does not speak it")
+    if plan.http2 and not plan.tls_in_app:
+        problems.append("told to speak HTTP/2 where nginx speaks HTTP/1.1 to it")
     if plan.quic != (choices.get("http") == "http3"):
         problems.append("HTTP/3 answered but no QUIC, or QUIC unasked")
     if plan.tls_in_app != (choices.get("tls") == "app" or plan.quic):
@@ -65,7 +67,8 @@ def mismatches(plan: ServerPlan, choices) -> list[str]:
             problems.append("recycling cuts the WebSockets")
     if app.held_requests and (plan.max_requests or plan.workers_lifetime):
         problems.append("recycling cuts the held requests")
-    if (app.held_requests or app.websockets) and plan.interface == WSGI and plan.held_capacity < plan.workers * HELD_THREADS:
+    waits = app.held_requests or app.websockets or choices.get("workload") == "high-concurrency"
+    if waits and plan.interface == WSGI and plan.held_capacity < plan.workers * HELD_THREADS:
         problems.append(f"holds only {plan.held_capacity} requests at once")
     trio_worker = plan.worker_class == "trio"
     if trio_worker != (app.trio and plan.interface == ASGI and plan.server.slug == "hypercorn" and app.framework != "django"):
@@ -106,7 +109,7 @@ def walk() -> tuple[Counter, dict[tuple, list[dict[str, str]]], list[str]]:
             if choices.read - set(FEATURES):
                 problems.append(f"the plan read {choices.read - set(FEATURES)}, which the walk does not vary")
             problems += [f"{outcome.recommended} for {features}: {problem}" for problem in mismatches(plan, features)]
-            classes.setdefault(plan_class(plan), []).append(features)
+            classes.setdefault(plan_class(plan), []).append(features | outcome.example)
     return recommended, classes, problems
 
 

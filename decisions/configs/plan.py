@@ -152,7 +152,10 @@ def plan_for(server: ServerInfo, answers: Answers) -> ServerPlan:
     interface = _interface(slug, app)
     waits = app.held_requests or answers.get("workload") == "high-concurrency"
     holds_threads = waits or (app.websockets and interface == WSGI)  # flask-sock: a thread per socket
-    http2 = speaks_http2_itself(answers.choices) and slug in ("gunicorn", "hypercorn", "granian")
+    # Hypercorn offers h2 by ALPN wherever TLS ends in it (its default); the others only when asked.
+    http2 = (speaks_http2_itself(answers.choices) and slug in ("gunicorn", "hypercorn", "granian")) or (
+        slug == "hypercorn" and tls_in_app
+    )
     cores = answers.cores
 
     if slug in PRE_FORK_SERVERS and interface == WSGI:
