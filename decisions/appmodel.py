@@ -180,6 +180,12 @@ def unfit_reasons(server_slug: str, app: AppModel, choices: Mapping[str, str]) -
             ("realtime", "websockets", f"{SERVER_NAMES[server_slug]} turns WebSockets off for WSGI apps, so flask-sock"
              " cannot work there: it needs a WSGI server that hands it the socket (Gunicorn).")
         )  # fmt: skip
+    if server_slug == "hypercorn" and app.framework == "django" and choices.get("http") == "http3":
+        reasons.append(
+            ("http", "http3", "Hypercorn 0.18 sends Django's header names over HTTP/3 as Django writes them"
+             " (Content-Type), and HTTP/3 clients refuse mixed-case names as malformed: Django's answers never"
+             " arrive over QUIC.")
+        )  # fmt: skip
     waiting = [("realtime", "long-polling")] if app.held_requests else []
     waiting += [("workload", "high-concurrency")] if choices.get("workload") == "high-concurrency" else []
     if server_slug == "hypercorn" and wsgi_only and waiting:

@@ -100,3 +100,10 @@ def test_tight_memory_points_follow_the_measured_figures():
     by_measured_pss = sorted(CRITERIA.servers, key=lambda server: server.memory_pss_mib)
     points = [tight[server.slug].points for server in by_measured_pss]
     assert points == sorted(points, reverse=True), [(s.slug, s.memory_pss_mib) for s in by_measured_pss]
+
+
+def test_django_over_http3_is_ruled_out_with_hypercorns_header_bug():
+    # tests/test_realapps.py shows it: a real HTTP/3 client drops the connection at Django's "Content-Type".
+    assert recommended(framework="django", http="http3") is None
+    assert "mixed-case" in excluded_because("hypercorn", framework="django", http="http3")[0]
+    assert recommended(framework="fastapi", http="http3") == "hypercorn"

@@ -164,3 +164,13 @@ def test_the_gunicorn_conf_says_what_forwarded_headers_really_do():
     conf = bundle("gunicorn")["gunicorn.conf.py"]
     assert "Trust X-Forwarded-For" not in conf
     assert "takes no\n# client address from X-Forwarded-For" in conf
+
+
+def test_the_reasons_above_a_config_say_what_that_config_does():
+    choices = {"framework": "django", "realtime": "websockets", "async": "no", "current": "gunicorn"}
+    readme = bundle("gunicorn", **choices)["README.md"]
+    assert 'worker_class = "asgi"' in bundle("gunicorn", **choices)["gunicorn.conf.py"]
+    assert "Sync workers are" not in readme and "only on an ASGI worker class" in readme
+    flask_trio = bundle("hypercorn", framework="flask", asynclib="trio")
+    assert 'worker_class = "asyncio"' in flask_trio["hypercorn.toml"]
+    assert "a WSGI app runs on its asyncio worker" in flask_trio["README.md"]
