@@ -285,3 +285,44 @@ def test_it_answers_503_while_postgresql_is_down_and_every_page_once_it_is_back(
     for instance in (seeded.a, seeded.b):
         assert status(f"{instance.url}/health", instance.host) == 200
     assert pages_through_both(seeded, 20) == [200] * 20
+
+
+def rendered_keys(redis_server) -> set[bytes]:
+    return set(redis_server.client().scan_iter("*render:*"))
+
+
+def test_it_shares_rendered_pages_in_redis_and_renders_without_it(seeded, redis_server):
+    on_a, on_b = seeded.straight_to(seeded.a), seeded.straight_to(seeded.b)
+    redis_server.client().flushall()
+    assert on_a.get("/recommend/?framework=starlette").status == 200
+    shared = rendered_keys(redis_server)
+    assert len(shared) == 1
+    assert on_b.get("/recommend/?framework=starlette").status == 200
+    assert rendered_keys(redis_server) == shared  # B served A's rendering
+
+    redis_server.stop()
+    try:
+        started = time.monotonic()
+        statuses = [visitor.get(f"/recommend/?framework=starlette&cores={n}").status for n in range(1, 11) for visitor in (on_a, on_b)]
+        assert statuses == [200] * 20
+        assert time.monotonic() - started < 10
+    finally:
+        redis_server.start()
+    assert on_b.get("/recommend/?framework=starlette&cores=3").status == 200
+    assert len(rendered_keys(redis_server)) == 1  # caching resumed on the Redis that came back
+
+
+def test_it_answers_every_request_under_load_while_an_instance_restarts(seeded):
+    wrk = subprocess.Popen(
+        ["wrk", "--threads", "2", "--connections", "8", "--duration", "8s", "--timeout", "10s", "--script", str(WRK_SCRIPT),
+         "--header", f"Host: {SITE_HOST}", f"https://{HOST}:{seeded.https_port}"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    time.sleep(2)
+    seeded.b.restart()  # SIGTERM, then a new master on the same port, answering /health
+    assert wrk.poll() is None, "the restart outlasted the load"
+    output = wrk.communicate(timeout=60)[0]
+    statuses = {int(code): int(count) for code, count in re.findall(r"^status (\d+) (\d+)$", output, re.MULTILINE)}
+    assert wrk.returncode == 0, output
+    assert "Socket errors" not in output, output
+    assert set(statuses) == {200} and statuses[200] > 100, output
