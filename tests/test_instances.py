@@ -326,3 +326,21 @@ def test_it_answers_every_request_under_load_while_an_instance_restarts(seeded):
     assert wrk.returncode == 0, output
     assert "Socket errors" not in output, output
     assert set(statuses) == {200} and statuses[200] > 100, output
+
+
+def test_it_locks_out_through_nginx_across_instances_whatever_x_forwarded_for_says(seeded):
+    visitor = seeded.through_nginx()
+    form = FormFields(visitor.get("/admin/login/").text).fields
+    posted_before = [instance.log.read_text().count('"POST /admin/login/') for instance in (seeded.a, seeded.b)]
+    try:
+        for attempt in range(5):
+            visitor.headers["X-Forwarded-For"] = f"192.0.2.{attempt + 1}"  # nginx appends the address it saw
+            response = visitor.post("/admin/login/", form | {"username": f"guess-{attempt}", "password": "wrong"})
+            assert response.status == (429 if attempt == 4 else 200)
+        posted = [instance.log.read_text().count('"POST /admin/login/') for instance in (seeded.a, seeded.b)]
+        assert posted[0] > posted_before[0] and posted[1] > posted_before[1]  # the failures reached both instances
+        locked = seeded.through_nginx().sign_in()
+        assert locked.status == 429 and "Sign-in paused" in locked.text
+    finally:
+        seeded.manage("axes_reset")
+    assert seeded.through_nginx().sign_in().status == 302
