@@ -20,7 +20,8 @@ from urllib.request import Request, urlopen
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
-POSTGRES_BIN = Path("/usr/lib/postgresql/15/bin")
+# Debian's postgresql package puts initdb and pg_ctl here, under the major version (15 on Debian 12).
+POSTGRES_BINS = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda path: int(path.parent.parent.name))
 # PostgreSQL refuses to run as root: as root, the cluster belongs to this unprivileged user instead.
 POSTGRES_OS_USER = "nobody"
 POSTGRES_ROLE = "serverwise"
@@ -81,26 +82,31 @@ class Postgres:
     def url(self, database: str) -> str:
         return f"postgres://{POSTGRES_ROLE}@{HOST}:{self.port}/{database}"
 
-    def _run(self, *args: str) -> None:
-        command = [str(arg) for arg in args]
+    def _run(self, program: str, *args: str) -> None:
+        if not POSTGRES_BINS:
+            raise RuntimeError("PostgreSQL is not installed: `make test` installs Debian's postgresql package")
+        command = [str(POSTGRES_BINS[-1].parent / program), *map(str, args)]
         if os.geteuid() == 0:
             command = ["runuser", "-u", POSTGRES_OS_USER, "--", *command]
-        subprocess.run(command, check=True, capture_output=True, timeout=120, cwd=self.folder)
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=self.folder)
+        if result.returncode:
+            log = self.log.read_text()[-3000:] if self.log.exists() else ""
+            raise RuntimeError(f"{program} failed ({result.returncode}):\n{result.stdout}{result.stderr}{log}")
 
     def init(self) -> "Postgres":
         if os.geteuid() == 0:
             user = pwd.getpwnam(POSTGRES_OS_USER)
             os.chown(self.folder, user.pw_uid, user.pw_gid)
-        self._run(POSTGRES_BIN / "initdb", "-D", self.data, "-U", POSTGRES_ROLE, "--auth=trust", "-E", "UTF8", "--no-sync")
+        self._run("initdb", "-D", self.data, "-U", POSTGRES_ROLE, "--auth=trust", "-E", "UTF8", "--no-sync")
         return self
 
     def start(self) -> None:
         options = f"-c listen_addresses={HOST} -p {self.port} -c unix_socket_directories='' -c fsync=off"
-        self._run(POSTGRES_BIN / "pg_ctl", "-D", self.data, "-l", self.log, "-o", options, "-w", "-t", "60", "start")
+        self._run("pg_ctl", "-D", self.data, "-l", self.log, "-o", options, "-w", "-t", "60", "start")
 
     def stop(self) -> None:
         """Fast shutdown: PostgreSQL ends every session, as a restart or a failover does."""
-        self._run(POSTGRES_BIN / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "-t", "60", "stop")
+        self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "-t", "60", "stop")
 
     def create_database(self, name: str) -> str:
         import psycopg
