@@ -3,15 +3,16 @@ Redis, behind nginx (deploy/nginx-serverwise.conf) over TLS. Every process is re
 
 import http.client
 import io
+import json
 import os
 import re
 import secrets
 import ssl
 import subprocess
 import sys
-import threading
 import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from http.cookies import SimpleCookie
@@ -37,6 +38,9 @@ class Response:
     @property
     def text(self) -> str:
         return self.body.decode()
+
+    def json(self) -> dict:
+        return json.loads(self.body)
 
 
 def fetch(port: int, path: str, *, tls: bool = False, method: str = "GET", headers: dict | None = None, body: bytes | None = None) -> Response:
@@ -98,8 +102,8 @@ class Visitor:
             self.cookies.load(value)
         return response
 
-    def get(self, path: str) -> Response:
-        return self._send(path)
+    def get(self, path: str, headers: dict | None = None) -> Response:
+        return self._send(path, headers=headers)
 
     def post(self, path: str, fields: dict) -> Response:
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Origin": f"https://{SITE_HOST}", "Referer": f"https://{SITE_HOST}{path}"}
@@ -224,16 +228,16 @@ def test_it_shows_an_edit_made_through_one_instance_at_once_on_the_other(seeded)
     query = "?framework=django&deploy=docker"
     on_b = seeded.straight_to(seeded.b)
     before = {path: on_b.get(path + query) for path in ("/recommend/", "/recommend.json", "/recommend/bundle.zip")}
-    assert before["/recommend.json"].status == 200 and json_of(before["/recommend.json"])["recommended"] == "gunicorn"
+    assert before["/recommend.json"].status == 200 and before["/recommend.json"].json()["recommended"] == "gunicorn"
 
     admin = seeded.straight_to(seeded.a)
     assert admin.sign_in().status == 302
     assert edit_scoring(admin, seeded, "django", "granian", 9, "Edited through instance A.").status == 302
 
     for path, old in before.items():
-        new = on_b._send(path + query, headers={"If-None-Match": old.headers["ETag"]})
+        new = on_b.get(path + query, headers={"If-None-Match": old.headers["ETag"]})
         assert new.status == 200 and new.headers["ETag"] != old.headers["ETag"], path
-    assert json_of(on_b.get("/recommend.json" + query))["recommended"] == "granian"
+    assert on_b.get("/recommend.json" + query).json()["recommended"] == "granian"
     assert "Edited through instance A." in on_b.get("/recommend/" + query).text
     bundle = zipfile.ZipFile(io.BytesIO(on_b.get("/recommend/bundle.zip" + query).body))
     assert all(name.startswith("serverwise-granian/") for name in bundle.namelist())
@@ -241,16 +245,10 @@ def test_it_shows_an_edit_made_through_one_instance_at_once_on_the_other(seeded)
     assert readme.status == 200 and "granian" in readme.text.lower()
 
 
-def json_of(response: Response) -> dict:
-    import json
-
-    return json.loads(response.body)
-
-
 def test_it_gives_secure_cookies_and_https_links_behind_nginx(seeded):
     visitor = seeded.through_nginx()
     answer = visitor.get("/recommend.json?framework=flask")
-    assert json_of(answer)["permalink"] == f"https://{SITE_HOST}/recommend/?framework=flask"
+    assert answer.json()["permalink"] == f"https://{SITE_HOST}/recommend/?framework=flask"
     assert answer.headers["Strict-Transport-Security"] == "max-age=3600"
     assert visitor.sign_in().status == 302
     for name in ("csrftoken", "sessionid"):
@@ -266,8 +264,6 @@ def test_it_gives_secure_cookies_and_https_links_behind_nginx(seeded):
 
 def pages_through_both(site: Site, count: int) -> list[int]:
     """`count` distinct pages, half through each instance, two at a time so both workers of each serve."""
-    from concurrent.futures import ThreadPoolExecutor
-
     visitors = [site.straight_to(site.a), site.straight_to(site.b)]
     paths = [f"/recommend/?framework=flask&cores={n}" for n in range(1, count + 1)]
     with ThreadPoolExecutor(4) as pool:
