@@ -4,6 +4,9 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.test import RequestFactory
+
+from guide.proxy import client_ip
 
 pytestmark = pytest.mark.django_db
 LIMIT = 5  # DJANGO_LOGIN_FAILURE_LIMIT's default
@@ -88,3 +91,20 @@ def test_it_ends_an_admin_session_after_the_idle_time(client, admin, settings):
         assert client.get("/admin/").status_code == 200
     time.sleep(2.2)
     assert client.get("/admin/")["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded_for", "client"),
+    [
+        ("127.0.0.1", "203.0.113.5", "203.0.113.5"),
+        ("127.0.0.1", "192.0.2.1, 203.0.113.5", "203.0.113.5"),
+        ("127.0.0.1", "2001:db8::5", "2001:db8::5"),
+        ("127.0.0.1", "", "127.0.0.1"),
+        ("127.0.0.1", "not-an-address", "127.0.0.1"),
+        ("198.51.100.7", "203.0.113.5", "198.51.100.7"),
+    ],
+)
+def test_it_names_the_client_as_the_trusted_proxy_saw_it(settings, peer, forwarded_for, client):
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    request = RequestFactory().get("/admin/login/", REMOTE_ADDR=peer, headers={"X-Forwarded-For": forwarded_for})
+    assert client_ip(request) == client
