@@ -54,3 +54,16 @@ def test_it_warns_when_a_production_setting_is_left_out(left_out, warning):
     result = check_deploy(environment)
     assert result.returncode == 1 and warning in result.stderr
 
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "backend"),
+    [("", "LocMemCache"), ("redis://127.0.0.1:6379/0", "ForgivingRedisCache")],
+)
+def test_it_shares_the_cache_in_redis_only_when_given_redis_url(redis_url, backend):
+    clean = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.core.cache import caches; print(type(caches['default']).__name__)"],
+        cwd=BASE_DIR, env=clean | {"REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE": "guide.settings"}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.stdout.strip() == backend, result.stderr
