@@ -6,6 +6,13 @@ from django.core.management import call_command
 from services import Postgres, Redis
 
 
+def pytest_collection_modifyitems(items):
+    """Tests that boot real servers are slow wherever they live: test_boot.py, and the browser's production gunicorn."""
+    for item in items:
+        if item.path.name == "test_boot.py" or "production_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def collected_static():
     """Pages name hashed static files, which need the manifest that collectstatic writes."""
