@@ -2,12 +2,12 @@
 
 import logging
 
+import redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
-from redis.exceptions import ConnectionError, TimeoutError
 
 logger = logging.getLogger(__name__)
-REDIS_DOWN = (ConnectionError, TimeoutError)
+REDIS_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 
 class ForgivingRedisCache(RedisCache):
