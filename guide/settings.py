@@ -85,24 +85,20 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# REDIS_URL shares one cache between instances; without it each process keeps its own.
-REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "guide.cache.ForgivingRedisCache",
-            "LOCATION": REDIS_URL,
-            "TIMEOUT": 3600,
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 2000},
     }
-else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "TIMEOUT": 3600,
-            "OPTIONS": {"MAX_ENTRIES": 2000},
-        }
+}
+# REDIS_URL shares one cache between instances; without it each process keeps its own (above).
+if os.environ.get("REDIS_URL"):
+    CACHES["default"] = {
+        "BACKEND": "guide.cache.ForgivingRedisCache",
+        "LOCATION": os.environ["REDIS_URL"],
+        "TIMEOUT": 3600,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 
 LANGUAGE_CODE = "en-us"
