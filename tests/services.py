@@ -60,6 +60,18 @@ def port_open(port: int) -> bool:
         return probe.connect_ex((HOST, port)) == 0
 
 
+def _end(process: subprocess.Popen | None, stop_signal: signal.Signals, timeout: float = 30) -> None:
+    """Stops a server we started, gracefully if it can, killed if it cannot."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(stop_signal)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def _temporary_folder(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"serverwise-{prefix}-"))
 
@@ -147,9 +159,7 @@ class Redis:
         return redis.Redis(host=HOST, port=self.port, socket_timeout=5)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
+        _end(self.process, signal.SIGTERM)
 
     def destroy(self) -> None:
         self.stop()
@@ -195,9 +205,7 @@ class Gunicorn:
         return self.env.get("DJANGO_ALLOWED_HOSTS", "localhost").split(",")[0]
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=60)
+        _end(self.process, signal.SIGTERM)  # gunicorn's graceful stop: requests in progress finish
 
     def restart(self) -> None:
         self.stop()
@@ -230,7 +238,5 @@ class Nginx:
             wait_for(lambda: port_open(port), f"nginx did not listen on {port}", log=self.folder / "error.log")
 
     def destroy(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGQUIT)  # nginx's graceful stop
-            self.process.wait(timeout=30)
+        _end(self.process, signal.SIGQUIT)  # nginx's graceful stop
         shutil.rmtree(self.folder, ignore_errors=True)
