@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 import pytest
 
 from services import BASE_DIR, HOST, Gunicorn, Nginx, free_port, status
+from test_deploy_settings import readme_environment
 
 pytestmark = pytest.mark.slow
 SITE_HOST = "serverwise.example"
@@ -142,16 +143,9 @@ class Site:
 
 
 def production_env(database_url: str, redis_url: str) -> dict[str, str]:
-    """The README's production environment, pointed at this run's PostgreSQL and Redis."""
-    return {
+    """The README's production environment, with a real secret, pointed at this run's PostgreSQL and Redis."""
+    return readme_environment() | {
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": SITE_HOST,
-        "DJANGO_CSRF_TRUSTED_ORIGINS": f"https://{SITE_HOST}",
-        "DJANGO_SECURE_COOKIES": "1",
-        "DJANGO_BEHIND_TLS_PROXY": "1",
-        "DJANGO_SSL_REDIRECT": "1",
-        "DJANGO_HSTS_SECONDS": "3600",
-        "DJANGO_TRUSTED_PROXIES": "127.0.0.1",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "WEB_CONCURRENCY": "2",
@@ -249,7 +243,7 @@ def test_it_gives_secure_cookies_and_https_links_behind_nginx(seeded):
     visitor = seeded.through_nginx()
     answer = visitor.get("/recommend.json?framework=flask")
     assert answer.json()["permalink"] == f"https://{SITE_HOST}/recommend/?framework=flask"
-    assert answer.headers["Strict-Transport-Security"] == "max-age=3600"
+    assert answer.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
     assert visitor.sign_in().status == 302
     for name in ("csrftoken", "sessionid"):
         assert visitor.cookies[name]["secure"], name
