@@ -153,3 +153,23 @@ def test_it_round_trips_export_then_import_on_postgresql(seeded, tmp_path):
     with pytest.raises(CommandError, match="Nothing was changed"):
         call_command("import_criteria", str(tmp_path / "bad.json"))
     assert export(tmp_path, "after-bad.json") == exported
+
+
+@pytest.mark.parametrize(
+    ("page", "code"),
+    [
+        ("/", 200),
+        ("/recommend/?framework=django&deploy=docker", 200),
+        ("/recommend.json?framework=fastapi&async=yes", 200),
+        ("/recommend/bundle.zip?framework=flask", 200),
+        ("/servers/", 200),
+        ("/health", 200),
+        ("/recommend/?framework=tomcat", 400),
+        ("/recommend.json?cores=lots", 400),
+    ],
+)
+def test_it_serves_pages_from_postgresql_in_one_query_once_warm(seeded, page, code, django_assert_num_queries):
+    client = Client()
+    assert client.get(page).status_code == code
+    with django_assert_num_queries(1):
+        assert client.get(page).status_code == code
