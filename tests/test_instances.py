@@ -19,6 +19,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+import psycopg
 import pytest
 
 from services import BASE_DIR, HOST, Gunicorn, Nginx, free_port, status
@@ -129,8 +130,6 @@ class Site:
         return result.stdout
 
     def row(self, query: str, *params) -> tuple:
-        import psycopg
-
         with psycopg.connect(self.env["DATABASE_URL"]) as connection:
             return connection.execute(query, params).fetchone()
 
