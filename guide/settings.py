@@ -1,6 +1,7 @@
 """Serverwise settings: everything a deployment changes comes from environment variables."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "decisions",
 ]
 
@@ -52,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "guide.urls"
@@ -76,6 +79,8 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60),
+        # A worker checks its persistent connection before reusing it: after a PostgreSQL restart it reconnects.
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -87,6 +92,14 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 2000},
     }
 }
+# REDIS_URL shares one cache between instances; without it each process keeps its own (above).
+if os.environ.get("REDIS_URL"):
+    CACHES["default"] = {
+        "BACKEND": "guide.cache.ForgivingRedisCache",
+        "LOCATION": os.environ["REDIS_URL"],
+        "TIMEOUT": 3600,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -116,6 +129,25 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = envbool("DJANGO_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = envbool("DJANGO_SECURE_COOKIES")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("DJANGO_BEHIND_TLS_PROXY") else None
+SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("DJANGO_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = envbool("DJANGO_HSTS_PRELOAD")
+SECURE_SSL_REDIRECT = envbool("DJANGO_SSL_REDIRECT")
+SECURE_REDIRECT_EXEMPT = [r"^health$"]  # the proxy and monitors ask each instance directly, over plain HTTP
+# Sessions are the admin's: one ends after this long without a request.
+SESSION_COOKIE_AGE = 60 * envint("DJANGO_SESSION_IDLE_MINUTES", 60)
+SESSION_SAVE_EVERY_REQUEST = True
+
+# Failed admin logins lock out the username and, separately, the client address (django-axes).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = envint("DJANGO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("DJANGO_LOGIN_COOLOFF_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "guide.proxy.client_ip"
+# Proxies whose X-Forwarded-For names the client (nginx on the same host: 127.0.0.1); anyone else's is ignored.
+TRUSTED_PROXIES = envlist("DJANGO_TRUSTED_PROXIES", "")
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,69 @@
+"""The README's production environment passes Django's deployment checks, warnings included."""
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def readme_environment() -> dict[str, str]:
+    """The variables of the README's production environment, as a newcomer copies them."""
+    readme = (BASE_DIR / "README.md").read_text()
+    section = readme.split("### The environment", 1)[1]
+    block = re.search(r"```sh\n(.*?)```", section, re.DOTALL).group(1)
+    return dict(line.split("=", 1) for line in block.splitlines() if line and not line.startswith("#"))
+
+
+def check_deploy(environment: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR, env=clean | environment, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_it_passes_check_deploy_with_the_readmes_production_environment():
+    result = check_deploy(readme_environment() | {"DJANGO_SECRET_KEY": secrets.token_urlsafe(50)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_it_fails_check_deploy_until_the_secret_is_replaced():
+    result = check_deploy(readme_environment())
+    assert result.returncode == 1 and "security.W009" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("left_out", "warning"),
+    [
+        ("DJANGO_HSTS_SECONDS", "security.W004"),
+        ("DJANGO_SSL_REDIRECT", "security.W008"),
+        ("DJANGO_HSTS_INCLUDE_SUBDOMAINS", "security.W005"),
+        ("DJANGO_SECURE_COOKIES", "security.W012"),
+    ],
+)
+def test_it_warns_when_a_production_setting_is_left_out(left_out, warning):
+    environment = readme_environment() | {"DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
+    del environment[left_out]
+    result = check_deploy(environment)
+    assert result.returncode == 1 and warning in result.stderr
+
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "backend"),
+    [("", "LocMemCache"), ("redis://127.0.0.1:6379/0", "ForgivingRedisCache")],
+)
+def test_it_shares_the_cache_in_redis_only_when_given_redis_url(redis_url, backend):
+    clean = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.core.cache import caches; print(type(caches['default']).__name__)"],
+        cwd=BASE_DIR, env=clean | {"REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE": "guide.settings"}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.stdout.strip() == backend, result.stderr
