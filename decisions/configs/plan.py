@@ -201,7 +201,7 @@ def plan_for(server: ServerInfo, answers: Answers) -> ServerPlan:
         trusted_proxies="*" if in_container else LOCAL_PROXIES,
         max_requests=max_requests,
         workers_lifetime=lifetime,
-        recycling=_recycling(slug, holds_connections, max_requests, lifetime),
+        recycling=_recycling(slug, app, max_requests, lifetime),
         graceful_seconds=QUIC_GRACEFUL_SECONDS if quic else GRACEFUL_SECONDS,
         held_capacity=workers * threads if holds_threads else 0,
         pip_packages=_pip_packages(slug, app, worker_class, http2, quic),
@@ -235,10 +235,11 @@ def _worker_class(slug: str, app: AppModel, interface: str, model: str, http2: b
     return "asgi" if app.framework == "django" or http2 else "uvicorn_worker.UvicornWorker"
 
 
-def _recycling(slug: str, holds_connections: bool, max_requests: int, lifetime: int) -> str:
-    if holds_connections:
+def _recycling(slug: str, app: AppModel, max_requests: int, lifetime: int) -> str:
+    if app.websockets or app.held_requests:
+        held = "open WebSockets" if app.websockets else "held requests"
         return (
-            "No recycling: replacing a worker would cut the WebSockets and held requests you asked for."
+            f"No recycling: replacing a worker would cut the {held} you asked for."
             + (" Watch memory instead (uWSGI: reload-on-rss)." if slug == "uwsgi" else "")
             + (" Granian can replace a worker above a memory limit instead: --workers-max-rss." if slug == "granian" else "")
         )
