@@ -20,7 +20,7 @@ from decisions.answers import Answers, InvalidAnswers, parse
 from decisions.appmodel import app_model
 from decisions.charts import memory_chart
 from decisions.configs.plan import ServerPlan, bind_address, plan_for
-from decisions.configs.render import Bundle, ConfigError, recommended_bundle
+from decisions.configs.render import Bundle, ConfigError, recommended_bundle, render_bundle
 from decisions.criteria import Criteria
 from decisions.scoring import Ranking, rank
 from decisions.sharing import share_description, share_title
@@ -72,28 +72,28 @@ def result_context(request: HttpRequest, criteria: Criteria, answers: Answers) -
         "share_description": share_description(ranking),
         "permalink": permalink,
         "plan": plans[0] if recommended else None,
-    } | _configs_context(criteria, answers, ranking, query, permalink)
+    } | _configs_context(criteria, ranking, plans[0] if recommended else None, query, permalink)
 
 
-def _configs_context(criteria: Criteria, answers: Answers, ranking: Ranking, query: str, permalink: str) -> dict:
+def _configs_context(criteria: Criteria, ranking: Ranking, plan: ServerPlan | None, query: str, permalink: str) -> dict:
     """The recommended server's starter configs and their links; a template that fails becomes a message."""
     ctx = {"configs": [], "configs_error": "", "bundle_url": "", "start_command": "", "start_command_words": []}
+    if plan is None:
+        return ctx
     try:
-        bundle = recommended_bundle(answers, ranking, criteria_module.current_templates(criteria), permalink)
+        files = render_bundle(plan, ranking, criteria_module.current_templates(criteria), permalink)
     except ConfigError as error:
         return ctx | {"configs_error": str(error)}
-    if bundle is None:
-        return ctx
     configs = [
         {"filename": f.filename, "content": f.content, "url": _with_query(reverse("config-file", args=[f.filename]), query)}
-        for f in bundle.files
+        for f in files
     ]
     return ctx | {
         "configs": configs,
         "bundle_url": _with_query(reverse("config-bundle"), query),
-        "start_command": bundle.plan.start_command,
+        "start_command": plan.start_command,
         # The page shows the command word by word, so it wraps between words and never inside --an-option.
-        "start_command_words": [shlex.quote(word) for word in bundle.plan.argv],
+        "start_command_words": [shlex.quote(word) for word in plan.argv],
     }
 
 
