@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from decisions.criteria import QuestionInfo
+from decisions.domain import QuestionInfo
 
 DEFAULT_CORES = 2
 DEFAULT_PORT = 8000

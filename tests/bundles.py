@@ -6,7 +6,7 @@ No database: the same data the seed migrations store.
 from decisions.answers import Answers
 from decisions.configs.plan import ServerPlan, plan_for
 from decisions.configs.render import ConfigFile, seed_templates, server_bundle
-from decisions.criteria import from_data
+from decisions.domain import from_data
 from decisions.seeding import default_criteria
 
 CRITERIA = from_data(default_criteria())

@@ -3,7 +3,7 @@
 import pytest
 
 from decisions.answers import Answers, InvalidAnswers, parse
-from decisions.criteria import from_data
+from decisions.domain import from_data
 from decisions.seeding import default_criteria
 
 QUESTIONS = from_data(default_criteria()).questions

@@ -19,7 +19,7 @@ from decisions.answers import Answers
 from decisions.configs import render as configs
 from decisions.configs.paths import CERT_PATH, KEY_PATH
 from decisions.configs.render import ConfigError, recommended_bundle
-from decisions.criteria import TemplateInfo, from_data
+from decisions.domain import TemplateInfo, from_data
 from decisions.scoring import rank
 from decisions.seeding import default_criteria
 

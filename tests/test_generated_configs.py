@@ -14,7 +14,7 @@ import pytest
 from decisions.answers import Answers
 from decisions.configs.plan import plan_for
 from decisions.configs.render import ConfigFile, seed_templates, server_bundle
-from decisions.criteria import from_data
+from decisions.domain import from_data
 from decisions.seeding import default_criteria
 from decisions.configs.validate import Verdict, validate, validate_command
 

@@ -1,6 +1,6 @@
 import pytest
 
-from decisions.models import Effect
+from decisions.models import CriteriaVersion, Effect
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,6 @@ def test_it_offers_a_permalink_and_a_way_to_change_the_answers(client):
 
 def test_it_says_so_when_no_server_fits(client):
     Effect.objects.filter(option__slug="trio", server__slug="hypercorn").update(points=0, excluded=True, reason="x")
-    from decisions.models import CriteriaVersion
 
     CriteriaVersion.bump()
     html = client.get("/recommend/?asynclib=trio").content.decode()

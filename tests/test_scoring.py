@@ -2,7 +2,7 @@
 
 import pytest
 
-from decisions.criteria import from_data
+from decisions.domain import from_data
 from decisions.scoring import rank
 from decisions.seeding import default_criteria
 

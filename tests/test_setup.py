@@ -6,7 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.urls import NoReverseMatch, get_resolver, reverse
 
+from decisions.domain import from_data
 from decisions.models import CriteriaVersion, Effect, Option, Question, Server
+from decisions.seeding import default_criteria
+from decisions.store import current
 
 pytestmark = pytest.mark.django_db
 
@@ -91,8 +94,5 @@ def test_it_serves_every_named_url(client):
 
 
 def test_it_reads_back_from_the_database_the_criteria_the_seed_holds():
-    from decisions.criteria import current, from_data
-    from decisions.seeding import default_criteria
-
     stored, seed = current(), from_data(default_criteria())
     assert (stored.servers, stored.questions) == (seed.servers, seed.questions)

@@ -1,7 +1,7 @@
 """What a pasted result link previews as. No database."""
 
 from decisions.answers import Answers
-from decisions.criteria import from_data
+from decisions.domain import from_data
 from decisions.scoring import Ranking, rank
 from decisions.seeding import default_criteria
 from decisions.sharing import DESCRIPTION_LENGTH, share_description, share_title

@@ -14,7 +14,7 @@ from decimal import Decimal
 from decisions.answers import Answers
 from decisions.appmodel import ASGI, WSGI, AppModel, app_model, speaks_http2_itself
 from decisions.configs.paths import CERT_PATH, KEY_PATH
-from decisions.criteria import ServerInfo
+from decisions.domain import ServerInfo
 
 DEFAULT_DEPLOY = "systemd"
 CONTAINER_DEPLOYS = ("docker", "kubernetes")
