@@ -6,10 +6,19 @@ No database: the same data the seed migrations store.
 from decisions.answers import Answers
 from decisions.configs.plan import ServerPlan, plan_for
 from decisions.configs.render import ConfigFile, seed_templates, server_bundle
-from decisions.domain import from_data
+from decisions.domain import Criteria, from_data
 from decisions.seeding import default_criteria
 
 CRITERIA = from_data(default_criteria())
+NOTHING_FITS = {"asynclib": "trio"}  # only Hypercorn runs Trio: rule it out too and nothing fits
+
+
+def criteria_where_nothing_fits() -> Criteria:
+    """The default criteria, with Trio ruling out Hypercorn as well as every other server."""
+    data = default_criteria()
+    trio = next(o for q in data["questions"] if q["slug"] == "asynclib" for o in q["options"] if o["slug"] == "trio")
+    trio["effects"]["hypercorn"] = {"points": 0, "excluded": True, "reason": "test"}
+    return from_data(data)
 TEMPLATES = seed_templates()
 SERVERS = ("gunicorn", "uwsgi", "uvicorn", "hypercorn", "granian")
 PARAMETERS = ("cores", "port", "host", "app")

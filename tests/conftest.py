@@ -1,5 +1,13 @@
+from urllib.parse import urlencode
+
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
+
+from bundles import NOTHING_FITS
+
+from decisions import store
+from decisions.models import CriteriaVersion, Effect
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -10,8 +18,21 @@ def collected_static():
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    from django.core.cache import cache
-
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def fresh_store():
+    """The store's memo emptied, so the next request loads the criteria and templates from the database."""
+    store.forget()
+    return store
+
+
+@pytest.fixture
+def nothing_fits(db) -> str:
+    """Stored criteria under which no server fits: returns the query of the answers that rule every server out."""
+    Effect.objects.filter(option__slug="trio", server__slug="hypercorn").update(points=0, excluded=True, reason="x")
+    CriteriaVersion.bump()
+    return urlencode(NOTHING_FITS)

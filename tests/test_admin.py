@@ -11,13 +11,6 @@ MODELS = ("server", "question", "option", "effect", "configtemplate", "criteriav
 MODEL_CLASSES = {"server": Server, "question": Question, "option": Option, "effect": Effect, "configtemplate": ConfigTemplate, "criteriaversion": CriteriaVersion}
 
 
-@pytest.fixture
-def admin_client(client, django_user_model):
-    user = django_user_model.objects.create_superuser("root", "root@example.com", "pw")
-    client.force_login(user)
-    return client
-
-
 def matrix_data(question: Question) -> dict:
     """The scoring matrix form as the page renders it, ready to post back."""
     data = {}
@@ -35,6 +28,26 @@ def matrix_data(question: Question) -> dict:
 def key(question_slug: str, option_slug: str, server_slug: str) -> str:
     option = Option.objects.get(question__slug=question_slug, slug=option_slug)
     return f"{option.pk}-{Server.objects.get(slug=server_slug).pk}"
+
+
+def test_it_refuses_the_admin_pages_to_an_anonymous_visitor_beside_a_logged_in_admin(admin_client, client):
+    question = Question.objects.get(slug="framework")
+    template = ConfigTemplate.objects.get(filename="gunicorn.conf.py")
+    scoring = reverse("admin:decisions_question_scoring", args=[question.pk])
+    pages = [
+        "/admin/",
+        scoring,
+        f"/admin/decisions/configtemplate/{template.pk}/change/",
+        reverse("admin:decisions_configtemplate_preview", args=[template.pk]),
+    ]
+    for url in pages:
+        assert admin_client.get(url).status_code == 200, url
+        refused = client.get(url)
+        assert refused.status_code == 302, url
+        assert refused["Location"] == f"/admin/login/?next={url}"
+    version = CriteriaVersion.objects.get().number
+    assert client.post(scoring, matrix_data(question) | {f"points-{key('framework', 'django', 'gunicorn')}": 9}).status_code == 302
+    assert CriteriaVersion.objects.get().number == version
 
 
 def test_it_loads_every_admin_page_of_the_decisions_app(admin_client):

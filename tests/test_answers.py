@@ -2,11 +2,11 @@
 
 import pytest
 
-from decisions.answers import Answers, InvalidAnswers, parse
-from decisions.domain import from_data
-from decisions.seeding import default_criteria
+from bundles import CRITERIA
 
-QUESTIONS = from_data(default_criteria()).questions
+from decisions.answers import Answers, InvalidAnswers, parse
+
+QUESTIONS = CRITERIA.questions
 
 
 def q(**values):

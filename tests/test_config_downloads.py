@@ -10,7 +10,7 @@ from bundles import CRITERIA
 
 from decisions.answers import Answers
 from decisions.configs.plan import plan_for
-from decisions.models import ConfigTemplate, CriteriaVersion, Effect
+from decisions.models import ConfigTemplate, CriteriaVersion
 
 pytestmark = pytest.mark.django_db
 QUERY = "framework=fastapi&async=yes&realtime=websockets&deploy=kubernetes&tls=proxy"
@@ -76,13 +76,10 @@ def test_a_hostile_value_never_reaches_a_file(client):
             assert "ExecStartPre" not in response.content.decode() and "program:x" not in response.content.decode()
 
 
-def test_the_downloads_answer_404_when_no_server_fits(client):
-
-    Effect.objects.filter(option__slug="trio", server__slug="hypercorn").update(points=0, excluded=True, reason="x")
-    CriteriaVersion.bump()
-    assert client.get("/recommend/bundle.zip?asynclib=trio").status_code == 404
-    assert client.get("/recommend/configs/README.md?asynclib=trio").json()["error"].startswith("No server fits")
-    html = client.get("/recommend/?asynclib=trio").content.decode()
+def test_the_downloads_answer_404_when_no_server_fits(client, nothing_fits):
+    assert client.get(f"/recommend/bundle.zip?{nothing_fits}").status_code == 404
+    assert client.get(f"/recommend/configs/README.md?{nothing_fits}").json()["error"].startswith("No server fits")
+    html = client.get(f"/recommend/?{nothing_fits}").content.decode()
     assert "there are no starter configs" in html
 
 

@@ -23,9 +23,8 @@ def test_it_seeds_every_template_from_the_seed_files():
         template.full_clean()  # every seed passes the rules an admin's edit must pass
 
 
-def test_it_loads_the_templates_once_per_criteria_version(django_assert_num_queries):
+def test_it_loads_the_templates_once_per_criteria_version(fresh_store, django_assert_num_queries):
     current = store.current()
-    store.forget()
     with django_assert_num_queries(1):
         first = store.current_templates(current)
     with django_assert_num_queries(0):

@@ -1,5 +1,8 @@
 import pytest
 
+from bundles import CRITERIA
+
+
 pytestmark = pytest.mark.django_db
 
 
@@ -19,7 +22,7 @@ def test_it_returns_the_ranking_as_json(client):
         "eligible": True,
         "reasons": [
             {"question": "framework", "text": "Gunicorn is the default choice for Django.", "points": 3},
-            {"question": "async", "text": gunicorn["reasons"][1]["text"], "points": 2},
+            {"question": "async", "text": CRITERIA.question("async").option("no").effects["gunicorn"].reason, "points": 2},
         ],
         "excluded_because": [],
     }
