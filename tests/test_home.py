@@ -55,6 +55,12 @@ def test_it_shows_errors_at_the_field_with_a_400(client):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the typed value is kept, escaped
 
 
+def test_it_says_at_the_field_that_a_question_has_two_answers(client):
+    response = client.get("/recommend/?framework=django&framework=flask")
+    assert response.status_code == 400
+    assert 'id="error-framework">Give one answer for framework, not several (django, flask).' in response.content.decode()
+
+
 def test_it_sends_field_errors_out_of_band_to_htmx(client):
     response = client.get("/?port=0", headers={"HX-Request": "true"})
     assert response.status_code == 400

@@ -46,6 +46,17 @@ def test_it_answers_400_naming_each_bad_field_and_its_allowed_values(client):
     assert errors["cores"]["allowed"] == ["a whole number from 1 to 256"]
 
 
+def test_it_names_a_question_answered_twice_in_the_json_errors(client):
+    response = client.get("/recommend.json?framework=django&framework=flask&async=no")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "framework": {
+            "message": "Give one answer for framework, not several (django, flask).",
+            "allowed": ["django", "flask", "fastapi", "starlette", "other-wsgi", "other-asgi"],
+        }
+    }
+
+
 def test_it_never_500s_on_hostile_input(client):
     for query in ("framework=%00", "cores=" + "9" * 10000, "host=%E2%80%AE", "app=a:b%0A", "framework=django&framework=flask", "%ZZ=1"):
         assert client.get(f"/recommend.json?{query}").status_code in (200, 400)
