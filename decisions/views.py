@@ -16,7 +16,7 @@ from django.views.decorators.http import condition, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from decisions import store
-from decisions.answers import Answers, InvalidAnswers, parse
+from decisions.answers import CORES_RANGE, PORT_RANGE, Answers, InvalidAnswers, parse
 from decisions.appmodel import app_model
 from decisions.charts import memory_chart
 from decisions.configs.plan import ServerPlan, bind_address, plan_for
@@ -124,8 +124,8 @@ def _cached_render(request: HttpRequest, template: str, build_context) -> str:
 
 
 PARAMETER_FIELDS = (
-    ("cores", "CPU cores per instance", "number", {"min": "1", "max": "256", "inputmode": "numeric"}),
-    ("port", "Port", "number", {"min": "1", "max": "65535", "inputmode": "numeric"}),
+    ("cores", "CPU cores per instance", "number", {"min": CORES_RANGE[0], "max": CORES_RANGE[1], "inputmode": "numeric"}),
+    ("port", "Port", "number", {"min": PORT_RANGE[0], "max": PORT_RANGE[1], "inputmode": "numeric"}),
     ("host", "Bind address", "text", {"spellcheck": "false", "autocapitalize": "off"}),
     ("app", "App import path", "text", {"spellcheck": "false", "autocapitalize": "off"}),
 )

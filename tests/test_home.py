@@ -2,6 +2,10 @@ import re
 
 import pytest
 
+from decisions.answers import CORES_RANGE, PORT_RANGE
+from decisions.configs.plan import CHECKED_IN
+from decisions.models import Server
+
 pytestmark = pytest.mark.django_db
 
 
@@ -14,6 +18,20 @@ def test_it_shows_every_question_as_a_plain_get_form(client):
         assert f'name="{slug}"' in html
     for parameter in ("cores", "port", "host", "app"):
         assert f'name="{parameter}"' in html
+
+
+def test_it_bounds_the_number_inputs_by_the_ranges_the_answers_accept(client):
+    html = client.get("/").content.decode()
+    for name, (low, high) in (("cores", CORES_RANGE), ("port", PORT_RANGE)):
+        assert re.search(rf'name="{name}" type="number"[^>]* min="{low}" max="{high}"', html), name
+
+
+def test_it_names_in_the_footer_the_releases_the_criteria_hold_and_when_they_were_checked(client):
+    granian = Server.objects.get(slug="granian")
+    granian.version = "3.0.0"
+    granian.save()
+    footer = client.get("/").content.decode().split('<footer class="site-footer">')[1]
+    assert f"Facts checked against Gunicorn 27.0.1, Uvicorn 0.54.0, Hypercorn 0.18.0, Granian 3.0.0 and uWSGI 2.0.31 in {CHECKED_IN}." in footer
 
 
 def test_it_wires_the_form_to_htmx_with_the_vendored_script(client):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from django.template import Context, Engine, Template
 
-from decisions.answers import Answers, is_valid_app_path, is_valid_host
+from decisions.answers import CORES_RANGE, PORT_RANGE, Answers, is_valid_app_path, is_valid_host
 from decisions.configs.paths import CERT_PATH, IMAGE_APP_DIR, KEY_PATH, VM_APP_DIR, VM_VENV
 from decisions.configs.plan import (
     DEFAULT_DEPLOY,
@@ -238,7 +238,7 @@ def check_plan(plan: ServerPlan) -> None:
         problems.append("host")
     if not is_valid_app_path(plan.app_path):
         problems.append("app")
-    if not (1 <= plan.cores <= 256 and 1 <= plan.port <= 65535):
+    if not (CORES_RANGE[0] <= plan.cores <= CORES_RANGE[1] and PORT_RANGE[0] <= plan.port <= PORT_RANGE[1]):
         problems.append("cores or port")
     if any(not re.fullmatch(r"[a-z0-9-]*", value) for value in (plan.deploy, plan.app.framework, plan.http, plan.tls_answer)):
         problems.append("choices")
