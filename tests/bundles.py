@@ -10,14 +10,17 @@ from decisions.domain import Criteria, from_data
 from decisions.seeding import default_criteria
 
 CRITERIA = from_data(default_criteria())
-NOTHING_FITS = {"asynclib": "trio"}  # only Hypercorn runs Trio: rule it out too and nothing fits
+NOTHING_FITS = {"asynclib": "trio"}  # only Hypercorn runs Trio: rule Hypercorn out too and nothing fits
+LAST_FIT = "hypercorn"
 
 
 def criteria_where_nothing_fits() -> Criteria:
-    """The default criteria, with Trio ruling out Hypercorn as well as every other server."""
+    """The default criteria, with the NOTHING_FITS answer ruling out LAST_FIT as well as every other server."""
     data = default_criteria()
-    trio = next(o for q in data["questions"] if q["slug"] == "asynclib" for o in q["options"] if o["slug"] == "trio")
-    trio["effects"]["hypercorn"] = {"points": 0, "excluded": True, "reason": "test"}
+    ((question_slug, option_slug),) = NOTHING_FITS.items()
+    question = next(q for q in data["questions"] if q["slug"] == question_slug)
+    option = next(o for o in question["options"] if o["slug"] == option_slug)
+    option["effects"][LAST_FIT] = {"points": 0, "excluded": True, "reason": "test"}
     return from_data(data)
 TEMPLATES = seed_templates()
 SERVERS = ("gunicorn", "uwsgi", "uvicorn", "hypercorn", "granian")

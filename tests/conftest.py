@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
-from bundles import NOTHING_FITS
+from bundles import LAST_FIT, NOTHING_FITS
 
 from decisions import store
 from decisions.models import CriteriaVersion, Effect
@@ -33,6 +33,8 @@ def fresh_store():
 @pytest.fixture
 def nothing_fits(db) -> str:
     """Stored criteria under which no server fits: returns the query of the answers that rule every server out."""
-    Effect.objects.filter(option__slug="trio", server__slug="hypercorn").update(points=0, excluded=True, reason="x")
+    ((question, option),) = NOTHING_FITS.items()
+    effect = Effect.objects.filter(option__question__slug=question, option__slug=option, server__slug=LAST_FIT)
+    effect.update(points=0, excluded=True, reason="x")
     CriteriaVersion.bump()
     return urlencode(NOTHING_FITS)

@@ -101,6 +101,31 @@ def test_it_records_each_change_in_the_objects_history(admin_client):
     assert LogEntry.objects.filter(object_id=str(question.pk), content_type__model="question").exists()
 
 
+def test_it_records_added_and_removed_effects_in_their_histories(admin_client):
+    question = Question.objects.get(slug="framework")
+    removed = Effect.objects.get(option__question=question, option__slug="flask", server__slug="gunicorn")
+    added_key = next(
+        f"{option.pk}-{server.pk}"
+        for option in question.options.all()
+        for server in Server.objects.all()
+        if not Effect.objects.filter(option=option, server=server).exists()
+    )
+    data = matrix_data(question)
+    data[f"points-{key('framework', 'flask', 'gunicorn')}"] = 0
+    data[f"reason-{key('framework', 'flask', 'gunicorn')}"] = ""
+    data[f"points-{added_key}"] = 1
+    data[f"reason-{added_key}"] = "Added by an admin."
+    admin_client.post(reverse("admin:decisions_question_scoring", args=[question.pk]), data)
+    assert not Effect.objects.filter(pk=removed.pk).exists()
+    deletion = LogEntry.objects.get(object_id=str(removed.pk), content_type__model="effect")
+    assert deletion.is_deletion() and deletion.object_repr == str(removed)
+    added = Effect.objects.get(reason="Added by an admin.")
+    addition = LogEntry.objects.get(object_id=str(added.pk), content_type__model="effect")
+    assert addition.is_addition() and "Scoring matrix: +1" in addition.get_change_message()
+    summary = LogEntry.objects.get(object_id=str(question.pk), content_type__model="question").get_change_message()
+    assert "flask × gunicorn: removed" in summary and "+1 (Added by an admin.)" in summary
+
+
 @pytest.mark.parametrize(
     "change, message",
     [
