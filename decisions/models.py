@@ -1,5 +1,7 @@
 """The stored criteria: servers, questions, options and each option's effect on each server."""
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -206,7 +208,7 @@ class ConfigTemplate(models.Model):
         return None
 
 
-def stored_criteria(version: int = 0, changed_at=None) -> Criteria:
+def stored_criteria(version: int = 0, changed_at: datetime | None = None) -> Criteria:
     """The criteria as stored, in two queries: decisions.store memoises them per version for the pages."""
     server_rows = list(Server.objects.values("pk", *ServerInfo.__dataclass_fields__))
     server_slugs = {row["pk"]: row["slug"] for row in server_rows}
