@@ -11,13 +11,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from decisions import criteria
+from decisions import store
 from decisions.configs import render as configs
-from decisions.configs.plan import DEFAULT_DEPLOY, plan_for
+from decisions.configs.plan import plan_for
 from decisions.configs.validate import validate
-from decisions.answers import Answers
-from decisions.scoring import rank
-from decisions.signals import one_version_bump
+from decisions.forms import ADDED, REMOVED, ConfigTemplateForm, EffectChange, PreviewForm, ScoringMatrixForm
 from decisions.models import MAX_POINTS, ConfigTemplate, CriteriaVersion, Effect, Option, Question, Server
 
 admin.site.site_header = "Serverwise admin"
@@ -108,9 +106,10 @@ class QuestionAdmin(LabelledPositionMixin, admin.ModelAdmin):
             servers=list(Server.objects.order_by("position", "slug")),
         )
         if form.is_bound and form.is_valid():
-            changes = form.save(request, effect_admin=self.admin_site.get_model_admin(Effect))
+            with transaction.atomic():
+                changes = form.save()
+                self._log_matrix_changes(request, question, changes)
             if changes:
-                self.log_change(request, question, f"Changed scoring: {'; '.join(changes)}")
                 messages.success(request, f"Saved {len(changes)} change(s) to the scoring of “{question}”.")
             else:
                 messages.info(request, "Nothing changed.")
@@ -126,107 +125,19 @@ class QuestionAdmin(LabelledPositionMixin, admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/decisions/question/scoring_matrix.html", ctx)
 
-
-class ScoringMatrixForm(forms.Form):
-    """One row per option, one column per server; each cell is points or an exclusion, with its reason."""
-
-    def __init__(self, *args, question: Question, servers: list[Server], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.options = list(question.options.order_by("position", "slug"))
-        self.servers = servers
-        self.effects = {
-            (effect.option_id, effect.server_id): effect
-            for effect in Effect.objects.filter(option__question=question)
-        }
-        for option in self.options:
-            for server in servers:
-                effect = self.effects.get((option.pk, server.pk))
-                key = self._key(option, server)
-                self.fields[f"points-{key}"] = forms.IntegerField(
-                    min_value=-MAX_POINTS, max_value=MAX_POINTS, initial=effect.points if effect else 0,
-                    label=f"{server.name} points for {option.label}",
-                    widget=forms.NumberInput(attrs={"class": "points-input"}),
-                )  # fmt: skip
-                self.fields[f"excluded-{key}"] = forms.BooleanField(
-                    required=False, initial=effect.excluded if effect else False,
-                    label=f"{option.label} rules out {server.name}",
-                )  # fmt: skip
-                self.fields[f"reason-{key}"] = forms.CharField(
-                    required=False, max_length=300, initial=effect.reason if effect else "",
-                    label=f"Reason for {server.name} when {option.label}",
-                    widget=forms.Textarea(attrs={"rows": 2, "class": "reason-input"}),
-                )  # fmt: skip
-
-    @staticmethod
-    def _key(option: Option, server: Server) -> str:
-        return f"{option.pk}-{server.pk}"
-
-    def rows(self):
-        for option in self.options:
-            cells = []
-            for server in self.servers:
-                key = self._key(option, server)
-                cells.append(
-                    {
-                        "server": server,
-                        "points": self[f"points-{key}"],
-                        "excluded": self[f"excluded-{key}"],
-                        "reason": self[f"reason-{key}"],
-                    }
-                )
-            yield option, cells
-
-    def clean(self):
-        cleaned = super().clean()
-        for option in self.options:
-            for server in self.servers:
-                key = self._key(option, server)
-                if f"points-{key}" not in cleaned:
-                    continue  # the field's own error is already shown
-                effect = Effect(
-                    option=option,
-                    server=server,
-                    points=cleaned[f"points-{key}"],
-                    excluded=cleaned[f"excluded-{key}"],
-                    reason=cleaned[f"reason-{key}"].strip(),
-                )
-                try:
-                    effect.clean()
-                except forms.ValidationError as error:
-                    for field, problems in error.message_dict.items():
-                        self.add_error(f"{field}-{key}", problems)
-        return cleaned
-
-    @transaction.atomic
-    @one_version_bump()
-    def save(self, request: HttpRequest, effect_admin: admin.ModelAdmin) -> list[str]:
-        changes = []
-        for option in self.options:
-            for server in self.servers:
-                key = self._key(option, server)
-                points = self.cleaned_data[f"points-{key}"]
-                excluded = self.cleaned_data[f"excluded-{key}"]
-                reason = self.cleaned_data[f"reason-{key}"].strip()
-                effect = self.effects.get((option.pk, server.pk))
-                empty = not points and not excluded and not reason
-                if effect is None and empty:
-                    continue
-                if effect is not None and empty:
-                    changes.append(f"{option.slug} × {server.slug}: removed")
-                    effect_admin.log_deletions(request, Effect.objects.filter(pk=effect.pk))
-                    effect.delete()
-                    continue
-                if effect is not None and (effect.points, effect.excluded, effect.reason) == (points, excluded, reason):
-                    continue
-                is_new = effect is None
-                effect = effect or Effect(option=option, server=server)
-                effect.points, effect.excluded, effect.reason = points, excluded, reason
-                effect.save()
-                summary = "ruled out" if excluded else f"{points:+d}"
-                changes.append(f"{option.slug} × {server.slug}: {summary} ({reason})")
-                log = effect_admin.log_addition if is_new else effect_admin.log_change
-                log(request, effect, f"Scoring matrix: {summary}, reason “{reason}”")
-        return changes
+    def _log_matrix_changes(self, request: HttpRequest, question: Question, changes: list[EffectChange]) -> None:
+        """Each changed effect in its own history, and the whole save in the question's."""
+        if not changes:
+            return
+        effect_admin = self.admin_site.get_model_admin(Effect)
+        for change in changes:
+            if change.action == REMOVED:
+                effect_admin.log_deletions(request, [change.effect])
+            elif change.action == ADDED:
+                effect_admin.log_addition(request, change.effect, change.message)
+            else:
+                effect_admin.log_change(request, change.effect, change.message)
+        self.log_change(request, question, f"Changed scoring: {'; '.join(change.summary for change in changes)}")
 
 
 @admin.register(Option)
@@ -268,39 +179,6 @@ class EffectAdmin(admin.ModelAdmin):
     list_select_related = ("option__question", "server")
     ordering = ("option__question__position", "option__position", "server__position")
     fields = ("option", "server", "points", "excluded", "reason")
-
-
-class ConfigTemplateForm(forms.ModelForm):
-    class Meta:
-        model = ConfigTemplate
-        fields = ("name", "filename", "servers", "deploys", "content_type", "position", "body")
-        widgets = {
-            "body": forms.Textarea(attrs={"class": "code", "rows": 32, "spellcheck": "false", "wrap": "off"}),
-        }
-
-
-class PreviewForm(forms.Form):
-    """Which rendering of a template to preview: a server, a deploy target and a sample set of answers."""
-
-    server = forms.ChoiceField()
-    deploy = forms.ChoiceField(label="Deploy target")
-    sample = forms.TypedChoiceField(label="Sample answers", coerce=int)
-
-    def __init__(self, *args, template: ConfigTemplate, current: criteria.Criteria, **kwargs):
-        super().__init__(*args, **kwargs)
-        info = template.as_info()
-        deploy_question = current.question("deploy")
-        targets = [option.slug for option in deploy_question.options] if deploy_question else [DEFAULT_DEPLOY]
-        self.fields["server"].choices = [(s.slug, s.name) for s in current.servers if not info.servers or s.slug in info.servers]
-        self.fields["deploy"].choices = [(target, target) for target in targets if not info.deploys or target in info.deploys]
-        self.fields["sample"].choices = [
-            (index, ", ".join(f"{q}={o}" for q, o in sample.items()) or "no answers")
-            for index, sample in enumerate(configs.SAMPLE_ANSWERS)
-        ]
-
-    def answers(self) -> Answers:
-        sample = configs.SAMPLE_ANSWERS[self.cleaned_data["sample"]]
-        return Answers(choices=sample | {"deploy": self.cleaned_data["deploy"]})
 
 
 @admin.register(ConfigTemplate)
@@ -352,7 +230,7 @@ class ConfigTemplateAdmin(LabelledPositionMixin, admin.ModelAdmin):
         template = get_object_or_404(ConfigTemplate, pk=template_id)
         if not self.has_view_or_change_permission(request, template):
             raise PermissionDenied
-        current = criteria.current()
+        current = store.current()
         form = PreviewForm(request.GET or None, template=template, current=current)
         rendered, verdict, error = "", None, ""
         if not form.is_bound:
@@ -366,7 +244,7 @@ class ConfigTemplateAdmin(LabelledPositionMixin, admin.ModelAdmin):
             server = current.server(form.cleaned_data["server"])
             plan = plan_for(server, answers)
             try:
-                values = configs.context(plan, rank(answers.choices, current), configs.SAMPLE_PERMALINK)
+                values = configs.sample_context(plan, answers, current)
                 rendered = configs.render_template(template.as_info(), values)
             except configs.ConfigError as problem:
                 error = str(problem)

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from decisions.criteria import QuestionInfo
+from decisions.domain import QuestionInfo
 
 DEFAULT_CORES = 2
 DEFAULT_PORT = 8000
@@ -73,7 +73,9 @@ def parse(query: Mapping[str, Sequence[str]], questions: Sequence[QuestionInfo])
     for question in questions:
         allowed = tuple(option.slug for option in question.options)
         values = _values(query, question.slug)
-        if len(values) == 1 and values[0] in allowed:
+        if len(values) > 1:
+            errors[question.slug] = _several(question.slug, values, allowed)
+        elif values and values[0] in allowed:
             choices[question.slug] = values[0]
         elif values:
             errors[question.slug] = FieldError(f"Choose one of: {', '.join(allowed)}.", allowed)
@@ -110,11 +112,17 @@ def _values(query: Mapping[str, Sequence[str]], name: str) -> list[str]:
 
 def _text(query, name: str, is_valid, allowed: tuple[str, ...], errors: dict[str, FieldError]) -> str:
     values = _values(query, name)
-    if len(values) == 1 and is_valid(values[0]):
+    if len(values) > 1:
+        errors[name] = _several(name, values, allowed)
+    elif values and is_valid(values[0]):
         return values[0]
-    if values:
+    elif values:
         errors[name] = FieldError(f"Give {' or '.join(allowed)}.", allowed)
     return ""
+
+
+def _several(name: str, values: list[str], allowed: tuple[str, ...]) -> FieldError:
+    return FieldError(f"Give one answer for {name}, not several ({', '.join(values)}).", allowed)
 
 
 def _integer(query, name: str, default: int, bounds: tuple[int, int], allowed, errors) -> int:

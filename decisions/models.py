@@ -1,10 +1,25 @@
 """The stored criteria: servers, questions, options and each option's effect on each server."""
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F
 from django.utils import timezone
+
+from decisions.configs.render import ConfigError, check_template
+from decisions.domain import (
+    Criteria,
+    EffectInfo,
+    OptionInfo,
+    QuestionInfo,
+    ServerInfo,
+    TemplateInfo,
+    server_from_fields,
+    split_slugs,
+    template_from_fields,
+)
 
 MAX_POINTS = 10
 
@@ -155,17 +170,14 @@ class ConfigTemplate(models.Model):
         return f"{self.name} ({self.filename})"
 
     def clean(self) -> None:
-        from decisions import criteria
-        from decisions.configs import render as configs
-
         errors = {}
-        self.servers = ", ".join(criteria.split_slugs(self.servers))
-        self.deploys = ", ".join(criteria.split_slugs(self.deploys))
-        unknown_servers = set(criteria.split_slugs(self.servers)) - set(Server.objects.values_list("slug", flat=True))
+        self.servers = ", ".join(split_slugs(self.servers))
+        self.deploys = ", ".join(split_slugs(self.deploys))
+        unknown_servers = set(split_slugs(self.servers)) - set(Server.objects.values_list("slug", flat=True))
         if unknown_servers:
             errors["servers"] = f"Unknown server: {', '.join(sorted(unknown_servers))}."
         targets = Option.objects.filter(question__slug="deploy").values_list("slug", flat=True)
-        unknown_targets = set(criteria.split_slugs(self.deploys)) - set(targets)
+        unknown_targets = set(split_slugs(self.deploys)) - set(targets)
         if unknown_targets:
             errors["deploys"] = f"Unknown deploy target: {', '.join(sorted(unknown_targets))}. Allowed: {', '.join(targets)}."
         if errors:
@@ -174,15 +186,13 @@ class ConfigTemplate(models.Model):
         if clash is not None:
             errors["filename"] = f"{clash} already writes {self.filename} for some of the same servers and deploy targets."
         try:
-            configs.check_template(self.as_info(), criteria.current())
-        except configs.ConfigError as error:
+            check_template(self.as_info(), stored_criteria())
+        except ConfigError as error:
             errors["body"] = str(error)
         if errors:
             raise ValidationError(errors)
 
-    def as_info(self):
-        from decisions.criteria import split_slugs, template_from_fields
-
+    def as_info(self) -> TemplateInfo:
         fields = {name: getattr(self, name) for name in ("name", "filename", "body", "content_type", "position")}
         return template_from_fields(fields | {"servers": split_slugs(self.servers), "deploys": split_slugs(self.deploys)})
 
@@ -196,3 +206,36 @@ class ConfigTemplate(models.Model):
             if servers_meet and deploys_meet:
                 return other
         return None
+
+
+def stored_criteria(version: int = 0, changed_at: datetime | None = None) -> Criteria:
+    """The criteria as stored, in two queries: decisions.store memoises them per version for the pages."""
+    server_rows = list(Server.objects.values("pk", *ServerInfo.__dataclass_fields__))
+    server_slugs = {row["pk"]: row["slug"] for row in server_rows}
+    servers = tuple(
+        server_from_fields({name: row[name] for name in ServerInfo.__dataclass_fields__}) for row in server_rows
+    )
+    return Criteria(version, changed_at, servers, _stored_questions(server_slugs))
+
+
+def _stored_questions(server_slugs: dict[int, str]) -> tuple[QuestionInfo, ...]:
+    """Questions, options and effects in one query: a LEFT JOIN gives a row per (option, effect)."""
+    rows = Option.objects.order_by("question__position", "question__slug", "position", "slug", "pk").values_list(
+        "question__slug", "question__text", "question__help_text", "pk", "slug", "label", "help_text",
+        "effects__server_id", "effects__points", "effects__excluded", "effects__reason",
+    )  # fmt: skip
+    questions: dict[str, tuple[str, str, dict[int, tuple]]] = {}
+    for q_slug, q_text, q_help, o_pk, o_slug, o_label, o_help, server_id, points, excluded, reason in rows:
+        options = questions.setdefault(q_slug, (q_text, q_help, {}))[2]
+        option = options.setdefault(o_pk, (o_slug, o_label, o_help, {}))
+        if server_id is not None:
+            option[3][server_slugs[server_id]] = EffectInfo(points, excluded, reason)
+    return tuple(
+        QuestionInfo(q_slug, q_text, q_help, tuple(OptionInfo(*option) for option in options.values()))
+        for q_slug, (q_text, q_help, options) in questions.items()
+    )
+
+
+def stored_templates() -> tuple[TemplateInfo, ...]:
+    """Every stored config template, in one query."""
+    return tuple(template.as_info() for template in ConfigTemplate.objects.all())

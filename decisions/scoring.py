@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from decisions.appmodel import app_model, unfit_reasons
-from decisions.criteria import Criteria, ServerInfo
+from decisions.domain import Criteria, ServerInfo
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
+from decisions.domain import split_slugs
+
 DEFAULT_CRITERIA = Path(__file__).parent / "seed" / "criteria.json"
 SERVER_FIELDS = (
     "slug", "name", "position", "version", "summary", "interfaces", "protocols", "websockets", "maturity",
@@ -47,7 +49,7 @@ def export_criteria(Server, Question, Option, Effect, ConfigTemplate) -> dict:
         ],
         "config_templates": [
             {name: getattr(template, name) for name in TEMPLATE_FIELDS}
-            | {"servers": _slugs(template.servers), "deploys": _slugs(template.deploys)}
+            | {"servers": split_slugs(template.servers), "deploys": split_slugs(template.deploys)}
             for template in ConfigTemplate.objects.order_by("position", "filename", "name")
         ],
     }
@@ -147,7 +149,3 @@ def replace_templates(rows: list[dict], ConfigTemplate) -> None:
                 raise InvalidCriteria(f"{where}: {name!r} must be a list of slugs")
             fields[name] = ", ".join(fields[name])
         _save(ConfigTemplate(**fields), where)
-
-
-def _slugs(text: str) -> list[str]:
-    return [slug.strip() for slug in text.split(",") if slug.strip()]

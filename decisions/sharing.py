@@ -3,7 +3,7 @@
 from django.utils.text import Truncator
 
 from decisions.answers import Answers
-from decisions.criteria import Criteria
+from decisions.domain import Criteria
 from decisions.scoring import Ranking
 
 # Answers worth naming in a title: what the app needs beyond plain HTTP/1.1 requests.

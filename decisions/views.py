@@ -15,13 +15,13 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import condition, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from decisions import criteria as criteria_module
-from decisions.answers import Answers, InvalidAnswers, parse
+from decisions import store
+from decisions.answers import CORES_RANGE, PORT_RANGE, Answers, InvalidAnswers, parse
 from decisions.appmodel import app_model
 from decisions.charts import memory_chart
 from decisions.configs.plan import ServerPlan, bind_address, plan_for
 from decisions.configs.render import Bundle, ConfigError, recommended_bundle, render_bundle
-from decisions.criteria import Criteria
+from decisions.domain import Criteria
 from decisions.scoring import Ranking, rank
 from decisions.sharing import share_description, share_title
 from guide.build import BUILD_ID
@@ -30,7 +30,7 @@ from guide.build import BUILD_ID
 def _load(request: HttpRequest) -> tuple[Criteria, Answers | InvalidAnswers]:
     """The criteria and the parsed answers, worked out once per request."""
     if not hasattr(request, "loaded"):
-        criteria = criteria_module.current()
+        criteria = store.current()
         try:
             answers = parse(dict(request.GET.lists()), criteria.questions)
         except InvalidAnswers as invalid:
@@ -81,7 +81,7 @@ def _configs_context(criteria: Criteria, ranking: Ranking, plan: ServerPlan | No
     if plan is None:
         return ctx
     try:
-        files = render_bundle(plan, ranking, criteria_module.current_templates(criteria), permalink)
+        files = render_bundle(plan, ranking, store.current_templates(criteria), permalink)
     except ConfigError as error:
         return ctx | {"configs_error": str(error)}
     configs = [
@@ -124,8 +124,8 @@ def _cached_render(request: HttpRequest, template: str, build_context) -> str:
 
 
 PARAMETER_FIELDS = (
-    ("cores", "CPU cores per instance", "number", {"min": "1", "max": "256", "inputmode": "numeric"}),
-    ("port", "Port", "number", {"min": "1", "max": "65535", "inputmode": "numeric"}),
+    ("cores", "CPU cores per instance", "number", {"min": CORES_RANGE[0], "max": CORES_RANGE[1], "inputmode": "numeric"}),
+    ("port", "Port", "number", {"min": PORT_RANGE[0], "max": PORT_RANGE[1], "inputmode": "numeric"}),
     ("host", "Bind address", "text", {"spellcheck": "false", "autocapitalize": "off"}),
     ("app", "App import path", "text", {"spellcheck": "false", "autocapitalize": "off"}),
 )
@@ -240,7 +240,7 @@ def _bundle(request: HttpRequest) -> Bundle | JsonResponse:
     if isinstance(answers, InvalidAnswers):
         return _errors_json(answers)
     permalink = _permalink(request, answers.query_string(criteria.questions))
-    templates = criteria_module.current_templates(criteria)
+    templates = store.current_templates(criteria)
     try:
         bundle = recommended_bundle(answers, rank(answers.choices, criteria), templates, permalink)
     except ConfigError as error:
@@ -320,7 +320,7 @@ def app_placeholder(answers: Answers) -> str:
 
 @require_safe
 def servers(request: HttpRequest) -> HttpResponse:
-    criteria = criteria_module.current()
+    criteria = store.current()
     return render(request, "decisions/servers.html", {"criteria": criteria})
 
 

@@ -74,19 +74,19 @@ def queries_per_page() -> list[tuple[str, int, int]]:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guide.settings")
     import django
 
-    django.setup()
+    django.setup()  # before the imports below: they read the settings and the app registry
     from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from decisions import criteria
+    from decisions import store
 
     client = Client(HTTP_HOST="localhost")
     rows = []
     for page in ("/", "/recommend/", "/recommend.json", "/servers/", "/health"):
         url = f"{page}?{FULL_ANSWERS}"
-        criteria._memo.clear()
+        store.forget()
         cache.clear()
         with CaptureQueriesContext(connection) as cold:
             client.get(url)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from decisions.appmodel import app_model, unfit_reasons
-from decisions.criteria import Criteria
+from decisions.domain import Criteria
 
 FEATURES = ("framework", "async", "realtime", "http", "asynclib", "workload", "deploy", "tls")
 

@@ -6,10 +6,22 @@ No database: the same data the seed migrations store.
 from decisions.answers import Answers
 from decisions.configs.plan import ServerPlan, plan_for
 from decisions.configs.render import ConfigFile, seed_templates, server_bundle
-from decisions.criteria import from_data
+from decisions.domain import Criteria, from_data
 from decisions.seeding import default_criteria
 
 CRITERIA = from_data(default_criteria())
+NOTHING_FITS = {"asynclib": "trio"}  # only Hypercorn runs Trio: rule Hypercorn out too and nothing fits
+LAST_FIT = "hypercorn"
+
+
+def criteria_where_nothing_fits() -> Criteria:
+    """The default criteria, with the NOTHING_FITS answer ruling out LAST_FIT as well as every other server."""
+    data = default_criteria()
+    ((question_slug, option_slug),) = NOTHING_FITS.items()
+    question = next(q for q in data["questions"] if q["slug"] == question_slug)
+    option = next(o for o in question["options"] if o["slug"] == option_slug)
+    option["effects"][LAST_FIT] = {"points": 0, "excluded": True, "reason": "test"}
+    return from_data(data)
 TEMPLATES = seed_templates()
 SERVERS = ("gunicorn", "uwsgi", "uvicorn", "hypercorn", "granian")
 PARAMETERS = ("cores", "port", "host", "app")

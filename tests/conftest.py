@@ -1,9 +1,15 @@
 from collections.abc import Iterator
+from urllib.parse import urlencode
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
+from bundles import LAST_FIT, NOTHING_FITS
 from services import Postgres, Redis
+
+from decisions import store
+from decisions.models import CriteriaVersion, Effect
 
 
 def pytest_collection_modifyitems(items):
@@ -21,8 +27,6 @@ def collected_static():
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    from django.core.cache import cache
-
     cache.clear()
     yield
     cache.clear()
@@ -48,3 +52,20 @@ def redis_server() -> Iterator[Redis]:
         yield server
     finally:
         server.destroy()
+
+
+@pytest.fixture
+def fresh_store():
+    """The store's memo emptied, so the next request loads the criteria and templates from the database."""
+    store.forget()
+    return store
+
+
+@pytest.fixture
+def nothing_fits(db) -> str:
+    """Stored criteria under which no server fits: returns the query of the answers that rule every server out."""
+    ((question, option),) = NOTHING_FITS.items()
+    effect = Effect.objects.filter(option__question__slug=question, option__slug=option, server__slug=LAST_FIT)
+    effect.update(points=0, excluded=True, reason="x")
+    CriteriaVersion.bump()
+    return urlencode(NOTHING_FITS)

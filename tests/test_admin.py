@@ -11,13 +11,6 @@ MODELS = ("server", "question", "option", "effect", "configtemplate", "criteriav
 MODEL_CLASSES = {"server": Server, "question": Question, "option": Option, "effect": Effect, "configtemplate": ConfigTemplate, "criteriaversion": CriteriaVersion}
 
 
-@pytest.fixture
-def admin_client(client, django_user_model):
-    user = django_user_model.objects.create_superuser("root", "root@example.com", "pw")
-    client.force_login(user)
-    return client
-
-
 def matrix_data(question: Question) -> dict:
     """The scoring matrix form as the page renders it, ready to post back."""
     data = {}
@@ -35,6 +28,26 @@ def matrix_data(question: Question) -> dict:
 def key(question_slug: str, option_slug: str, server_slug: str) -> str:
     option = Option.objects.get(question__slug=question_slug, slug=option_slug)
     return f"{option.pk}-{Server.objects.get(slug=server_slug).pk}"
+
+
+def test_it_refuses_the_admin_pages_to_an_anonymous_visitor_beside_a_logged_in_admin(admin_client, client):
+    question = Question.objects.get(slug="framework")
+    template = ConfigTemplate.objects.get(filename="gunicorn.conf.py")
+    scoring = reverse("admin:decisions_question_scoring", args=[question.pk])
+    pages = [
+        "/admin/",
+        scoring,
+        f"/admin/decisions/configtemplate/{template.pk}/change/",
+        reverse("admin:decisions_configtemplate_preview", args=[template.pk]),
+    ]
+    for url in pages:
+        assert admin_client.get(url).status_code == 200, url
+        refused = client.get(url)
+        assert refused.status_code == 302, url
+        assert refused["Location"] == f"/admin/login/?next={url}"
+    version = CriteriaVersion.objects.get().number
+    assert client.post(scoring, matrix_data(question) | {f"points-{key('framework', 'django', 'gunicorn')}": 9}).status_code == 302
+    assert CriteriaVersion.objects.get().number == version
 
 
 def test_it_loads_every_admin_page_of_the_decisions_app(admin_client):
@@ -86,6 +99,31 @@ def test_it_records_each_change_in_the_objects_history(admin_client):
     history = admin_client.get(f"/admin/decisions/effect/{effect.pk}/history/").content.decode()
     assert "+4" in history
     assert LogEntry.objects.filter(object_id=str(question.pk), content_type__model="question").exists()
+
+
+def test_it_records_added_and_removed_effects_in_their_histories(admin_client):
+    question = Question.objects.get(slug="framework")
+    removed = Effect.objects.get(option__question=question, option__slug="flask", server__slug="gunicorn")
+    added_key = next(
+        f"{option.pk}-{server.pk}"
+        for option in question.options.all()
+        for server in Server.objects.all()
+        if not Effect.objects.filter(option=option, server=server).exists()
+    )
+    data = matrix_data(question)
+    data[f"points-{key('framework', 'flask', 'gunicorn')}"] = 0
+    data[f"reason-{key('framework', 'flask', 'gunicorn')}"] = ""
+    data[f"points-{added_key}"] = 1
+    data[f"reason-{added_key}"] = "Added by an admin."
+    admin_client.post(reverse("admin:decisions_question_scoring", args=[question.pk]), data)
+    assert not Effect.objects.filter(pk=removed.pk).exists()
+    deletion = LogEntry.objects.get(object_id=str(removed.pk), content_type__model="effect")
+    assert deletion.is_deletion() and deletion.object_repr == str(removed)
+    added = Effect.objects.get(reason="Added by an admin.")
+    addition = LogEntry.objects.get(object_id=str(added.pk), content_type__model="effect")
+    assert addition.is_addition() and "Scoring matrix: +1" in addition.get_change_message()
+    summary = LogEntry.objects.get(object_id=str(question.pk), content_type__model="question").get_change_message()
+    assert "flask × gunicorn: removed" in summary and "+1 (Added by an admin.)" in summary
 
 
 @pytest.mark.parametrize(

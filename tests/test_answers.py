@@ -2,11 +2,11 @@
 
 import pytest
 
-from decisions.answers import Answers, InvalidAnswers, parse
-from decisions.criteria import from_data
-from decisions.seeding import default_criteria
+from bundles import CRITERIA
 
-QUESTIONS = from_data(default_criteria()).questions
+from decisions.answers import Answers, InvalidAnswers, parse
+
+QUESTIONS = CRITERIA.questions
 
 
 def q(**values):
@@ -39,8 +39,18 @@ def test_it_names_the_allowed_values_of_a_bad_option():
     assert "django" in error.message
 
 
-def test_it_refuses_two_different_answers_to_one_question():
-    assert "framework" in errors_for(q(framework=["django", "flask"]))
+def test_it_refuses_two_different_answers_to_one_question_naming_the_field():
+    error = errors_for(q(framework=["django", "flask"]))["framework"]
+    assert error.message == "Give one answer for framework, not several (django, flask)."
+    assert error.allowed == ("django", "flask", "fastapi", "starlette", "other-wsgi", "other-asgi")
+
+
+def test_it_refuses_two_different_values_of_a_parameter_naming_the_field():
+    assert errors_for(q(cores=["2", "3"]))["cores"].message == "Give one answer for cores, not several (2, 3)."
+
+
+def test_it_takes_the_same_answer_given_twice_as_one():
+    assert parse(q(framework=["django", "django"]), QUESTIONS).choices == {"framework": "django"}
 
 
 @pytest.mark.parametrize("value", ["0", "257", "-1", "two", "1e3", "٣", "9" * 5000])

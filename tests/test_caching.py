@@ -47,10 +47,7 @@ def test_it_costs_one_query_while_the_criteria_are_unchanged(client, page, djang
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_it_reloads_changed_criteria_in_a_fixed_number_of_queries(client, page, django_assert_max_num_queries):
-    from decisions import criteria
-
-    criteria._memo.clear()
+def test_it_reloads_changed_criteria_in_a_fixed_number_of_queries(client, page, fresh_store, django_assert_max_num_queries):
     query = "framework=fastapi&async=yes&realtime=websockets&http=http2&current=none&bottleneck=no&workload=high-concurrency&memory=tight&priority=proven&deploy=docker&tls=proxy&asynclib=asyncio"
     # the version, then servers, options with their questions and effects in one join, config templates
     with django_assert_max_num_queries(4):

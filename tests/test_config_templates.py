@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from decisions import criteria
+from decisions import store
 from decisions.answers import Answers
 from decisions.configs import render as configs
 from decisions.scoring import rank
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_seeds_every_template_from_the_seed_files():
-    stored = criteria.current_templates(criteria.current())
+    stored = store.current_templates(store.current())
     assert sorted(stored, key=lambda t: t.filename) == sorted(configs.seed_templates(), key=lambda t: t.filename)
     assert {t.filename for t in stored} == {
         "gunicorn.conf.py", "uwsgi.ini", "hypercorn.toml", "app.service", "supervisor.conf",
@@ -23,13 +23,12 @@ def test_it_seeds_every_template_from_the_seed_files():
         template.full_clean()  # every seed passes the rules an admin's edit must pass
 
 
-def test_it_loads_the_templates_once_per_criteria_version(django_assert_num_queries):
-    current = criteria.current()
-    criteria._memo.pop("templates", None)
+def test_it_loads_the_templates_once_per_criteria_version(fresh_store, django_assert_num_queries):
+    current = store.current()
     with django_assert_num_queries(1):
-        first = criteria.current_templates(current)
+        first = store.current_templates(current)
     with django_assert_num_queries(0):
-        assert criteria.current_templates(current) is first
+        assert store.current_templates(current) is first
 
 
 def test_saving_a_template_bumps_the_version_and_changes_the_files():
@@ -39,8 +38,8 @@ def test_saving_a_template_bumps_the_version_and_changes_the_files():
     readme.full_clean()
     readme.save()
     assert CriteriaVersion.objects.get().number == before + 1
-    current = criteria.current()
-    files = configs.recommended_bundle(Answers(), rank({}, current), criteria.current_templates(current)).files
+    current = store.current()
+    files = configs.recommended_bundle(Answers(), rank({}, current), store.current_templates(current)).files
     assert files[-1].content == "# Edited by an admin for Gunicorn\n"
 
 

@@ -13,15 +13,25 @@ import tomllib
 import pytest
 import yaml
 
-from bundles import CRITERIA, SERVERS, TEMPLATES, answers, bundle, bundle_files, plan, start_command
+from bundles import (
+    CRITERIA,
+    NOTHING_FITS,
+    SERVERS,
+    TEMPLATES,
+    answers,
+    bundle,
+    bundle_files,
+    criteria_where_nothing_fits,
+    plan,
+    start_command,
+)
 
 from decisions.answers import Answers
 from decisions.configs import render as configs
 from decisions.configs.paths import CERT_PATH, KEY_PATH
 from decisions.configs.render import ConfigError, recommended_bundle
-from decisions.criteria import TemplateInfo, from_data
+from decisions.domain import TemplateInfo
 from decisions.scoring import rank
-from decisions.seeding import default_criteria
 
 DEPLOYS = ("systemd", "supervisor", "docker", "kubernetes")
 SERVER_FILES = {"gunicorn": {"gunicorn.conf.py"}, "uwsgi": {"uwsgi.ini"}, "hypercorn": {"hypercorn.toml"}}
@@ -301,10 +311,8 @@ def test_recommended_bundle_renders_the_recommended_server_or_nothing():
     docker = answers(framework="fastapi", deploy="docker")
     files = recommended_bundle(docker, rank(docker.choices, CRITERIA), TEMPLATES).files
     assert json.loads(next(line for line in files[0].content.splitlines() if line.startswith("CMD "))[4:])[0] == "uvicorn"
-    data = default_criteria()
-    trio = next(o for q in data["questions"] if q["slug"] == "asynclib" for o in q["options"] if o["slug"] == "trio")
-    trio["effects"]["hypercorn"] = {"points": 0, "excluded": True, "reason": "test"}
-    assert recommended_bundle(answers(asynclib="trio"), rank({"asynclib": "trio"}, from_data(data)), TEMPLATES) is None
+    ranking = rank(NOTHING_FITS, criteria_where_nothing_fits())
+    assert recommended_bundle(answers(**NOTHING_FITS), ranking, TEMPLATES) is None
 
 
 def test_it_renders_other_deploy_targets_by_replacing_the_answer():

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from decisions.models import ConfigTemplate, Effect, Server
+from decisions.models import ConfigTemplate, CriteriaVersion, Effect, Server
 from decisions.seeding import DEFAULT_CRITERIA, default_templates
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +88,6 @@ def test_it_says_why_a_file_cannot_be_read(tmp_path):
 
 
 def test_it_makes_one_new_criteria_version_per_import_or_reset(tmp_path):
-    from decisions.models import CriteriaVersion
 
     export(tmp_path)
     before = CriteriaVersion.objects.get().number

@@ -11,16 +11,13 @@ import functools
 
 import pytest
 
+from bundles import CRITERIA, SERVERS, TEMPLATES
+
 from decisions.answers import Answers
 from decisions.configs.plan import plan_for
-from decisions.configs.render import ConfigFile, seed_templates, server_bundle
-from decisions.criteria import from_data
-from decisions.seeding import default_criteria
+from decisions.configs.render import ConfigFile, server_bundle
 from decisions.configs.validate import Verdict, validate, validate_command
 
-CRITERIA = from_data(default_criteria())
-TEMPLATES = seed_templates()
-SERVERS = ("gunicorn", "uwsgi", "uvicorn", "hypercorn", "granian")
 DEPLOYS = ("systemd", "supervisor", "docker", "kubernetes")
 PROFILES = {
     "unanswered": Answers(),

@@ -2,6 +2,10 @@ import re
 
 import pytest
 
+from decisions.answers import CORES_RANGE, PORT_RANGE
+from decisions.configs.plan import CHECKED_IN
+from decisions.models import Server
+
 pytestmark = pytest.mark.django_db
 
 
@@ -14,6 +18,20 @@ def test_it_shows_every_question_as_a_plain_get_form(client):
         assert f'name="{slug}"' in html
     for parameter in ("cores", "port", "host", "app"):
         assert f'name="{parameter}"' in html
+
+
+def test_it_bounds_the_number_inputs_by_the_ranges_the_answers_accept(client):
+    html = client.get("/").content.decode()
+    for name, (low, high) in (("cores", CORES_RANGE), ("port", PORT_RANGE)):
+        assert re.search(rf'name="{name}" type="number"[^>]* min="{low}" max="{high}"', html), name
+
+
+def test_it_names_in_the_footer_the_releases_the_criteria_hold_and_when_they_were_checked(client):
+    granian = Server.objects.get(slug="granian")
+    granian.version = "3.0.0"
+    granian.save()
+    footer = client.get("/").content.decode().split('<footer class="site-footer">')[1]
+    assert f"Facts checked against Gunicorn 27.0.1, Uvicorn 0.54.0, Hypercorn 0.18.0, Granian 3.0.0 and uWSGI 2.0.31 in {CHECKED_IN}." in footer
 
 
 def test_it_wires_the_form_to_htmx_with_the_vendored_script(client):
@@ -53,6 +71,12 @@ def test_it_shows_errors_at_the_field_with_a_400(client):
     assert 'id="error-framework">Choose one of: django, flask, fastapi, starlette, other-wsgi, other-asgi.' in html
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the typed value is kept, escaped
+
+
+def test_it_says_at_the_field_that_a_question_has_two_answers(client):
+    response = client.get("/recommend/?framework=django&framework=flask")
+    assert response.status_code == 400
+    assert 'id="error-framework">Give one answer for framework, not several (django, flask).' in response.content.decode()
 
 
 def test_it_sends_field_errors_out_of_band_to_htmx(client):

@@ -16,8 +16,8 @@ from django.db.utils import load_backend
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from decisions import criteria
-from decisions.admin import ScoringMatrixForm
+from decisions import store
+from decisions.forms import ScoringMatrixForm
 from decisions.models import CriteriaVersion, Effect, Question, Server
 from decisions.seeding import DEFAULT_CRITERIA
 from test_admin import key, matrix_data
@@ -34,7 +34,7 @@ def on_postgres(postgres, django_db_setup, django_db_blocker):
     pg_settings = sqlite_settings | dj_database_url.parse(url, conn_max_age=0, conn_health_checks=True)
     connections.settings["default"] = pg_settings  # threads open their own connections from these
     connections["default"] = load_backend(pg_settings["ENGINE"]).DatabaseWrapper(pg_settings, "default")
-    criteria._memo.clear()
+    store.forget()
     try:
         with django_db_blocker.unblock():
             call_command("migrate", verbosity=0)
@@ -43,7 +43,7 @@ def on_postgres(postgres, django_db_setup, django_db_blocker):
     finally:
         connections.settings["default"] = sqlite_settings
         connections["default"] = sqlite
-        criteria._memo.clear()
+        store.forget()
 
 
 @pytest.fixture
@@ -106,7 +106,8 @@ def save_in_own_transaction(question_slug: str, points: int, user, versions: dic
         request = RequestFactory().post("/")
         request.user = user
         with transaction.atomic():
-            form.save(request, effect_admin=admin.site.get_model_admin(Effect))
+            changes = form.save()
+            admin.site.get_model_admin(Question)._log_matrix_changes(request, question, changes)
             versions[question_slug] = CriteriaVersion.objects.get().number
             saved.set()
             if hold:

@@ -1,7 +1,5 @@
 import pytest
 
-from decisions.models import Effect
-
 pytestmark = pytest.mark.django_db
 
 
@@ -39,12 +37,8 @@ def test_it_offers_a_permalink_and_a_way_to_change_the_answers(client):
     assert "<dd>Flask</dd>" in html
 
 
-def test_it_says_so_when_no_server_fits(client):
-    Effect.objects.filter(option__slug="trio", server__slug="hypercorn").update(points=0, excluded=True, reason="x")
-    from decisions.models import CriteriaVersion
-
-    CriteriaVersion.bump()
-    html = client.get("/recommend/?asynclib=trio").content.decode()
+def test_it_says_so_when_no_server_fits(client, nothing_fits):
+    html = client.get(f"/recommend/?{nothing_fits}").content.decode()
     assert 'data-recommended=""' in html and "Every server is ruled out" in html
 
 

@@ -1,5 +1,8 @@
 import pytest
 
+from bundles import CRITERIA
+
+
 pytestmark = pytest.mark.django_db
 
 
@@ -19,7 +22,7 @@ def test_it_returns_the_ranking_as_json(client):
         "eligible": True,
         "reasons": [
             {"question": "framework", "text": "Gunicorn is the default choice for Django.", "points": 3},
-            {"question": "async", "text": gunicorn["reasons"][1]["text"], "points": 2},
+            {"question": "async", "text": CRITERIA.question("async").option("no").effects["gunicorn"].reason, "points": 2},
         ],
         "excluded_because": [],
     }
@@ -41,6 +44,17 @@ def test_it_answers_400_naming_each_bad_field_and_its_allowed_values(client):
     assert set(errors) == {"framework", "cores", "port", "host", "app"}
     assert errors["framework"]["allowed"] == ["django", "flask", "fastapi", "starlette", "other-wsgi", "other-asgi"]
     assert errors["cores"]["allowed"] == ["a whole number from 1 to 256"]
+
+
+def test_it_names_a_question_answered_twice_in_the_json_errors(client):
+    response = client.get("/recommend.json?framework=django&framework=flask&async=no")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "framework": {
+            "message": "Give one answer for framework, not several (django, flask).",
+            "allowed": ["django", "flask", "fastapi", "starlette", "other-wsgi", "other-asgi"],
+        }
+    }
 
 
 def test_it_never_500s_on_hostile_input(client):

@@ -2,11 +2,10 @@
 
 import pytest
 
-from decisions.criteria import from_data
-from decisions.scoring import rank
-from decisions.seeding import default_criteria
+from bundles import CRITERIA, NOTHING_FITS, criteria_where_nothing_fits
 
-CRITERIA = from_data(default_criteria())
+from decisions.scoring import rank
+
 SERVERS = {"gunicorn", "uwsgi", "uvicorn", "hypercorn", "granian"}
 
 
@@ -105,11 +104,6 @@ def test_it_ranks_eligible_servers_above_ruled_out_ones_whatever_their_score():
 
 
 def test_it_recommends_nothing_when_every_server_is_ruled_out():
-    data = default_criteria()
-    for question in data["questions"]:
-        if question["slug"] == "asynclib":
-            trio = next(o for o in question["options"] if o["slug"] == "trio")
-            trio["effects"]["hypercorn"] = {"points": 0, "excluded": True, "reason": "test"}
-    ranking = rank({"asynclib": "trio"}, from_data(data))
+    ranking = rank(NOTHING_FITS, criteria_where_nothing_fits())
     assert ranking.recommended is None
     assert len(ranking.ineligible) == 5

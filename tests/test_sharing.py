@@ -1,12 +1,10 @@
 """What a pasted result link previews as. No database."""
 
-from decisions.answers import Answers
-from decisions.criteria import from_data
-from decisions.scoring import Ranking, rank
-from decisions.seeding import default_criteria
-from decisions.sharing import DESCRIPTION_LENGTH, share_description, share_title
+from bundles import CRITERIA
 
-CRITERIA = from_data(default_criteria())
+from decisions.answers import Answers
+from decisions.scoring import Ranking, rank
+from decisions.sharing import DESCRIPTION_LENGTH, share_description, share_title
 
 
 def title(**choices: str) -> str:

@@ -14,13 +14,15 @@ from decimal import Decimal
 from decisions.answers import Answers
 from decisions.appmodel import ASGI, WSGI, AppModel, app_model, speaks_http2_itself
 from decisions.configs.paths import CERT_PATH, KEY_PATH
-from decisions.criteria import ServerInfo
+from decisions.domain import ServerInfo
 
 DEFAULT_DEPLOY = "systemd"
 CONTAINER_DEPLOYS = ("docker", "kubernetes")
 ANY_ADDRESS = "0.0.0.0"
 LOOPBACK = "127.0.0.1"
 LOCAL_PROXIES = "127.0.0.1,::1"
+# When docs/sources.md checked the servers' facts against these releases, and scripts/ measured their memory.
+CHECKED_IN = "November 2026"
 # The releases docs/sources.md checked; the Dockerfile and README pin them.
 VERSIONS = {
     "gunicorn": "27.0.1",

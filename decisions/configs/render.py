@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from django.template import Context, Engine, Template
 
-from decisions.answers import Answers, is_valid_app_path, is_valid_host
+from decisions.answers import CORES_RANGE, PORT_RANGE, Answers, is_valid_app_path, is_valid_host
 from decisions.configs.paths import CERT_PATH, IMAGE_APP_DIR, KEY_PATH, VM_APP_DIR, VM_VENV
 from decisions.configs.plan import (
     DEFAULT_DEPLOY,
@@ -32,7 +32,7 @@ from decisions.configs.plan import (
     plan_for,
     upstream_address,
 )
-from decisions.criteria import Criteria, TemplateInfo, template_from_fields
+from decisions.domain import Criteria, TemplateInfo, template_from_fields
 from decisions.scoring import Ranking, rank
 from decisions.seeding import default_templates
 
@@ -238,7 +238,7 @@ def check_plan(plan: ServerPlan) -> None:
         problems.append("host")
     if not is_valid_app_path(plan.app_path):
         problems.append("app")
-    if not (1 <= plan.cores <= 256 and 1 <= plan.port <= 65535):
+    if not (CORES_RANGE[0] <= plan.cores <= CORES_RANGE[1] and PORT_RANGE[0] <= plan.port <= PORT_RANGE[1]):
         problems.append("cores or port")
     if any(not re.fullmatch(r"[a-z0-9-]*", value) for value in (plan.deploy, plan.app.framework, plan.http, plan.tls_answer)):
         problems.append("choices")
@@ -340,18 +340,30 @@ def check_template(template: TemplateInfo, criteria: Criteria) -> None:
     Raises ConfigError with the line of the first problem, so a bad template is refused when saved.
     """
     compile_template(template)
-    deploy_question = criteria.question("deploy")
-    targets = [option.slug for option in deploy_question.options] if deploy_question else [DEFAULT_DEPLOY]
     for server in criteria.servers:
         if server.slug not in VERSIONS:
             continue
-        for target in targets:
+        for target in deploy_targets(criteria):
             if not template.applies_to(server.slug, target):
                 continue
-            for sample in SAMPLE_ANSWERS:
-                answers = Answers(choices=sample | {"deploy": target})
-                plan = plan_for(server, answers)
-                render_template(template, context(plan, rank(answers.choices, criteria), SAMPLE_PERMALINK))
+            for index in range(len(SAMPLE_ANSWERS)):
+                answers = sample_answers(index, target)
+                render_template(template, sample_context(plan_for(server, answers), answers, criteria))
+
+
+def deploy_targets(criteria: Criteria) -> list[str]:
+    """The options of the deploy question, or the default target when the criteria have no such question."""
+    deploy_question = criteria.question("deploy")
+    return [option.slug for option in deploy_question.options] if deploy_question else [DEFAULT_DEPLOY]
+
+
+def sample_answers(index: int, deploy: str) -> Answers:
+    """The sample answers a template is checked and previewed with, for one deploy target."""
+    return Answers(choices=SAMPLE_ANSWERS[index] | {"deploy": deploy})
+
+
+def sample_context(plan: ServerPlan, answers: Answers, criteria: Criteria) -> dict:
+    return context(plan, rank(answers.choices, criteria), SAMPLE_PERMALINK)
 
 
 def _label(template: TemplateInfo) -> str:

@@ -17,6 +17,10 @@ from django.test.testcases import LiveServerThread
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
 
+from decisions import store
+from decisions.models import ConfigTemplate, CriteriaVersion, Effect, Option, Question, Server
+from decisions.seeding import default_criteria, default_templates, replace_criteria, replace_templates
+
 from browser.harness import BASE_DIR, CHROMIUM_ARGS, DESKTOP, FAILURES, Tab, require_chromium
 
 HOST = "127.0.0.1"
@@ -92,15 +96,11 @@ def site(live_server_thread, transactional_db) -> str:
 
     The criteria's date is pinned, so the footer, and with it the screenshots, read the same on every run.
     """
-    from decisions import criteria
-    from decisions.models import ConfigTemplate, CriteriaVersion, Effect, Option, Question, Server
-    from decisions.seeding import default_criteria, default_templates, replace_criteria, replace_templates
-
     with transaction.atomic():
         replace_criteria(default_criteria(), Server, Question, Option, Effect)
         replace_templates(default_templates(), ConfigTemplate)
         CriteriaVersion.objects.update_or_create(pk=1, defaults={"number": 1, "changed_at": CRITERIA_DATE})
-    criteria._memo.clear()
+    store.forget()
     return f"http://{live_server_thread.host}:{live_server_thread.port}"
 
 

@@ -2,7 +2,7 @@
 
 A flow is a test that takes the `tab` fixture (or `new_tab(**context_options)` for a second context, a phone,
 dark mode or no JavaScript), opens pages with `tab.open(path)` and checks them with Playwright's auto-waiting
-`expect`. Every tab must end its test without console errors. More:
+`expect`. Every tab must end its test without console errors, uncaught exceptions or CSP violations. More:
 - a page added to PUBLIC_PAGES is checked by axe in light and dark, on a phone, and photographed;
 - `tab.assert_accessible()` runs axe on the page as it is, e.g. an admin page after `tab.log_in(admin_user)`;
 - `tab.download(locator)` clicks and returns the Playwright Download (`.suggested_filename`, `.path()`);
@@ -44,6 +44,10 @@ PUBLIC_PAGES = {
     "servers": ("/servers/", 200),
 }
 BLOCKING_IMPACTS = ("serious", "critical")
+# Reports each Content Security Policy violation to the harness, in case the browser does not log it as an error.
+CSP_REPORTER = "reportCspViolation"
+CSP_LISTENER = f"""document.addEventListener("securitypolicyviolation", (event) => window.{CSP_REPORTER}(
+  `${{event.effectiveDirective}} blocked ${{event.blockedURI}}${{event.sourceFile ? ` from ${{event.sourceFile}}` : ""}}`))"""
 
 
 def require_chromium() -> Path:
@@ -63,7 +67,7 @@ def require_axe() -> Path:
 
 
 class Tab:
-    """One page in its own browser context, recording every console error and uncaught exception."""
+    """One page in its own browser context, recording every console error, uncaught exception and CSP violation."""
 
     def __init__(self, page: Page, base_url: str):
         self.page = page
@@ -72,6 +76,8 @@ class Tab:
         self._expected_statuses: set[tuple[str, int]] = set()
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.errors.append(f"uncaught {error.name}: {error.message}"))
+        page.expose_function(CSP_REPORTER, lambda text: self.errors.append(f"CSP violation: {text}"))
+        page.add_init_script(CSP_LISTENER)  # Playwright's init scripts run whatever the page's CSP says
 
     def url(self, path: str) -> str:
         return self.base_url + path

@@ -3,6 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
+from decisions.models import ConfigTemplate, Question
+
 from browser.harness import PUBLIC_PAGES
 from browser.test_flows import answer, assert_focus_is_visible
 
@@ -82,7 +84,6 @@ def test_it_runs_axe_on_admin_pages_for_a_signed_in_user(tab, admin_user):
     ],
 )
 def test_it_keeps_the_customised_admin_pages_accessible(tab, admin_user, path):
-    from decisions.models import ConfigTemplate, Question
 
     question = Question.objects.get(slug="framework").pk
     template = ConfigTemplate.objects.get(filename="gunicorn.conf.py").pk

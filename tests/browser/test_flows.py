@@ -6,6 +6,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from decisions.models import Question
+
 from browser.harness import ANSWERS
 
 
@@ -165,7 +167,6 @@ def test_it_copies_a_config_file_with_javascript(new_tab):
 
 
 def test_it_shows_an_admins_edit_of_one_effect_in_the_public_result(tab, new_tab, admin_user):
-    from decisions.models import Question
 
     visitor = new_tab()
     visitor.open("/recommend/?framework=django")

@@ -15,11 +15,14 @@ def test_it_records_console_errors_and_uncaught_exceptions(tab):
     tab.errors.clear()
 
 
-def test_it_sees_content_security_policy_violations(tab):
+def test_it_sees_content_security_policy_violations_in_the_console_and_as_events(tab):
     tab.open("/servers/")
     with tab.page.expect_console_message(lambda message: message.type == "error"):
         tab.page.evaluate("document.body.insertAdjacentHTML('beforeend', '<p style=\"color: red\">inline</p>')")
-    assert len(tab.errors) == 1 and "Content Security Policy" in tab.errors[0]
+    tab.page.wait_for_function("() => true")  # a round trip, so the reporter's call has arrived
+    console, event = tab.errors
+    assert console.startswith("console error") and "Content Security Policy" in console
+    assert event == "CSP violation: style-src-attr blocked inline"
     tab.errors.clear()
 
 

@@ -1,10 +1,8 @@
-"""The current criteria as frozen dataclasses: built from the models, memoised per criteria version."""
+"""The criteria as frozen dataclasses, and the builders that make them from plain data: no ORM, no request."""
 
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from threading import Lock
-
 
 
 @dataclass(frozen=True)
@@ -91,67 +89,6 @@ class TemplateInfo:
         return (not self.servers or server_slug in self.servers) and (not self.deploys or deploy in self.deploys)
 
 
-_memo: dict[str, object] = {}
-_memo_lock = Lock()
-
-
-def current() -> Criteria:
-    """The criteria in force: one small query while the memo is fresh, three when it is not."""
-    from decisions.models import CriteriaVersion, Option, Server
-
-    version, changed_at = CriteriaVersion.objects.values_list("number", "changed_at").get(pk=1)
-    cached = _memo.get("criteria")
-    if cached is not None and (cached.version, cached.changed_at) == (version, changed_at):
-        return cached
-
-    server_rows = list(Server.objects.values("pk", *ServerInfo.__dataclass_fields__))
-    server_slugs = {row["pk"]: row["slug"] for row in server_rows}
-    servers = tuple(
-        _server_from_fields({name: row[name] for name in ServerInfo.__dataclass_fields__}) for row in server_rows
-    )
-    criteria = Criteria(version, changed_at, servers, _load_questions(Option, server_slugs))
-    with _memo_lock:
-        _memo["criteria"] = criteria
-    return criteria
-
-
-def _load_questions(Option, server_slugs: dict[int, str]) -> tuple[QuestionInfo, ...]:
-    """Questions, options and effects in one query: a LEFT JOIN gives a row per (option, effect)."""
-    rows = Option.objects.order_by("question__position", "question__slug", "position", "slug", "pk").values_list(
-        "question__slug", "question__text", "question__help_text", "pk", "slug", "label", "help_text",
-        "effects__server_id", "effects__points", "effects__excluded", "effects__reason",
-    )  # fmt: skip
-    questions: dict[str, tuple[str, str, dict[int, tuple]]] = {}
-    for q_slug, q_text, q_help, o_pk, o_slug, o_label, o_help, server_id, points, excluded, reason in rows:
-        options = questions.setdefault(q_slug, (q_text, q_help, {}))[2]
-        option = options.setdefault(o_pk, (o_slug, o_label, o_help, {}))
-        if server_id is not None:
-            option[3][server_slugs[server_id]] = EffectInfo(points, excluded, reason)
-    return tuple(
-        QuestionInfo(q_slug, q_text, q_help, tuple(OptionInfo(*option) for option in options.values()))
-        for q_slug, (q_text, q_help, options) in questions.items()
-    )
-
-
-def current_templates(criteria: Criteria) -> tuple[TemplateInfo, ...]:
-    """The config templates of `criteria`'s version: saving a template bumps that version, so one query per version."""
-    from decisions.models import ConfigTemplate
-
-    cached = _memo.get("templates")
-    if cached is not None and cached[0] == criteria.key:
-        return cached[1]
-    templates = tuple(
-        template_from_fields(
-            {name: getattr(row, name) for name in TemplateInfo.__dataclass_fields__}
-            | {"servers": split_slugs(row.servers), "deploys": split_slugs(row.deploys)}
-        )
-        for row in ConfigTemplate.objects.all()
-    )
-    with _memo_lock:
-        _memo["templates"] = (criteria.key, templates)
-    return templates
-
-
 def split_slugs(text: str) -> list[str]:
     """'gunicorn, uwsgi' -> ['gunicorn', 'uwsgi']: how a template names its servers and deploy targets."""
     return [slug.strip() for slug in text.split(",") if slug.strip()]
@@ -161,7 +98,7 @@ def template_from_fields(fields: dict) -> TemplateInfo:
     return TemplateInfo(**fields | {"servers": tuple(fields["servers"]), "deploys": tuple(fields["deploys"])})
 
 
-def _server_from_fields(fields: dict) -> ServerInfo:
+def server_from_fields(fields: dict) -> ServerInfo:
     def lines(text: str) -> tuple[str, ...]:
         return tuple(line.strip() for line in text.splitlines() if line.strip())
 
@@ -184,7 +121,7 @@ def from_data(data: dict, version: int = 0) -> Criteria:
         version=version,
         changed_at=None,
         servers=tuple(
-            _server_from_fields({name: row[name] for name in ServerInfo.__dataclass_fields__})
+            server_from_fields({name: row[name] for name in ServerInfo.__dataclass_fields__})
             for row in sorted(data["servers"], key=lambda s: (s["position"], s["slug"]))
         ),
         questions=tuple(

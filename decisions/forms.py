@@ -1,0 +1,162 @@
+"""The admin's forms: a question's scoring matrix, a config template's editor and its preview's choices."""
+
+from dataclasses import dataclass
+
+from django import forms
+from django.db import transaction
+
+from decisions.answers import Answers
+from decisions.configs.render import SAMPLE_ANSWERS, deploy_targets, sample_answers
+from decisions.domain import Criteria
+from decisions.models import MAX_POINTS, ConfigTemplate, Effect, Option, Question, Server
+from decisions.signals import one_version_bump
+
+ADDED, CHANGED, REMOVED = "added", "changed", "removed"
+
+
+@dataclass(frozen=True)
+class EffectChange:
+    """One cell of the matrix that a save changed: what the question's history and the effect's own say."""
+
+    effect: Effect
+    action: str  # ADDED, CHANGED or REMOVED
+    summary: str
+    message: str
+
+
+class ScoringMatrixForm(forms.Form):
+    """One row per option, one column per server; each cell is points or an exclusion, with its reason."""
+
+    def __init__(self, *args, question: Question, servers: list[Server], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.options = list(question.options.order_by("position", "slug"))
+        self.servers = servers
+        self.effects = {
+            (effect.option_id, effect.server_id): effect
+            for effect in Effect.objects.filter(option__question=question)
+        }
+        for option in self.options:
+            for server in servers:
+                effect = self.effects.get((option.pk, server.pk))
+                key = self._key(option, server)
+                self.fields[f"points-{key}"] = forms.IntegerField(
+                    min_value=-MAX_POINTS, max_value=MAX_POINTS, initial=effect.points if effect else 0,
+                    label=f"{server.name} points for {option.label}",
+                    widget=forms.NumberInput(attrs={"class": "points-input"}),
+                )  # fmt: skip
+                self.fields[f"excluded-{key}"] = forms.BooleanField(
+                    required=False, initial=effect.excluded if effect else False,
+                    label=f"{option.label} rules out {server.name}",
+                )  # fmt: skip
+                self.fields[f"reason-{key}"] = forms.CharField(
+                    required=False, max_length=300, initial=effect.reason if effect else "",
+                    label=f"Reason for {server.name} when {option.label}",
+                    widget=forms.Textarea(attrs={"rows": 2, "class": "reason-input"}),
+                )  # fmt: skip
+
+    @staticmethod
+    def _key(option: Option, server: Server) -> str:
+        return f"{option.pk}-{server.pk}"
+
+    def rows(self):
+        for option in self.options:
+            cells = []
+            for server in self.servers:
+                key = self._key(option, server)
+                cells.append(
+                    {
+                        "server": server,
+                        "points": self[f"points-{key}"],
+                        "excluded": self[f"excluded-{key}"],
+                        "reason": self[f"reason-{key}"],
+                    }
+                )
+            yield option, cells
+
+    def clean(self):
+        cleaned = super().clean()
+        for option in self.options:
+            for server in self.servers:
+                key = self._key(option, server)
+                if f"points-{key}" not in cleaned:
+                    continue  # the field's own error is already shown
+                effect = Effect(
+                    option=option,
+                    server=server,
+                    points=cleaned[f"points-{key}"],
+                    excluded=cleaned[f"excluded-{key}"],
+                    reason=cleaned[f"reason-{key}"].strip(),
+                )
+                try:
+                    effect.clean()
+                except forms.ValidationError as error:
+                    for field, problems in error.message_dict.items():
+                        self.add_error(f"{field}-{key}", problems)
+        return cleaned
+
+    @transaction.atomic
+    @one_version_bump()
+    def save(self) -> list[EffectChange]:
+        """Writes the changed cells; returns what changed, for the admin's history."""
+        changes = []
+        for option in self.options:
+            for server in self.servers:
+                key = self._key(option, server)
+                points = self.cleaned_data[f"points-{key}"]
+                excluded = self.cleaned_data[f"excluded-{key}"]
+                reason = self.cleaned_data[f"reason-{key}"].strip()
+                effect = self.effects.get((option.pk, server.pk))
+                empty = not points and not excluded and not reason
+                if effect is None and empty:
+                    continue
+                if effect is not None and empty:
+                    # A queryset delete leaves the instance its pk, which the log entry names.
+                    Effect.objects.filter(pk=effect.pk).delete()
+                    changes.append(EffectChange(effect, REMOVED, f"{option.slug} × {server.slug}: removed", ""))
+                    continue
+                if effect is not None and (effect.points, effect.excluded, effect.reason) == (points, excluded, reason):
+                    continue
+                action = ADDED if effect is None else CHANGED
+                effect = effect or Effect(option=option, server=server)
+                effect.points, effect.excluded, effect.reason = points, excluded, reason
+                effect.save()
+                summary = "ruled out" if excluded else f"{points:+d}"
+                changes.append(
+                    EffectChange(
+                        effect,
+                        action,
+                        f"{option.slug} × {server.slug}: {summary} ({reason})",
+                        f"Scoring matrix: {summary}, reason “{reason}”",
+                    )
+                )
+        return changes
+
+
+class ConfigTemplateForm(forms.ModelForm):
+    class Meta:
+        model = ConfigTemplate
+        fields = ("name", "filename", "servers", "deploys", "content_type", "position", "body")
+        widgets = {
+            "body": forms.Textarea(attrs={"class": "code", "rows": 32, "spellcheck": "false", "wrap": "off"}),
+        }
+
+
+class PreviewForm(forms.Form):
+    """Which rendering of a template to preview: a server, a deploy target and a sample set of answers."""
+
+    server = forms.ChoiceField()
+    deploy = forms.ChoiceField(label="Deploy target")
+    sample = forms.TypedChoiceField(label="Sample answers", coerce=int)
+
+    def __init__(self, *args, template: ConfigTemplate, current: Criteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        info = template.as_info()
+        self.fields["server"].choices = [(s.slug, s.name) for s in current.servers if not info.servers or s.slug in info.servers]
+        self.fields["deploy"].choices = [(target, target) for target in deploy_targets(current) if not info.deploys or target in info.deploys]
+        self.fields["sample"].choices = [
+            (index, ", ".join(f"{q}={o}" for q, o in sample.items()) or "no answers")
+            for index, sample in enumerate(SAMPLE_ANSWERS)
+        ]
+
+    def answers(self) -> Answers:
+        return sample_answers(self.cleaned_data["sample"], self.cleaned_data["deploy"])
