@@ -1,10 +1,11 @@
 """The current criteria as frozen dataclasses: built from the models, memoised per criteria version."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from threading import Lock
 
+from django.db import connection
 
 
 @dataclass(frozen=True)
@@ -95,23 +96,38 @@ _memo: dict[str, object] = {}
 _memo_lock = Lock()
 
 
-def current() -> Criteria:
-    """The criteria in force: one small query while the memo is fresh, three when it is not."""
-    from decisions.models import CriteriaVersion, Option, Server
+Stamp = tuple[int, datetime]  # (number, changed_at) of the CriteriaVersion row, as the database returns them
 
-    version, changed_at = CriteriaVersion.objects.values_list("number", "changed_at").get(pk=1)
+
+def read_stamp() -> Stamp:
+    """The stored criteria version. Every result request reads it, on every worker and instance, so an edit shows
+    at once; a raw query, because the ORM's query building costs several times the read itself."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT number, changed_at FROM decisions_criteriaversion WHERE id = 1")
+        return cursor.fetchone()
+
+
+def current(stamp: Stamp | None = None) -> Criteria:
+    """The criteria in force at `stamp` (read here when not given): no more queries while the memo is fresh, three
+    when it is not."""
+    from decisions.models import Option, Server
+
+    stamp = stamp or read_stamp()
     cached = _memo.get("criteria")
-    if cached is not None and (cached.version, cached.changed_at) == (version, changed_at):
-        return cached
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
 
     server_rows = list(Server.objects.values("pk", *ServerInfo.__dataclass_fields__))
     server_slugs = {row["pk"]: row["slug"] for row in server_rows}
     servers = tuple(
         _server_from_fields({name: row[name] for name in ServerInfo.__dataclass_fields__}) for row in server_rows
     )
-    criteria = Criteria(version, changed_at, servers, _load_questions(Option, server_slugs))
+    number, changed_at = stamp
+    if changed_at.tzinfo is None:  # SQLite gives the stored UTC time without its zone, PostgreSQL with it
+        changed_at = changed_at.replace(tzinfo=UTC)
+    criteria = Criteria(number, changed_at, servers, _load_questions(Option, server_slugs))
     with _memo_lock:
-        _memo["criteria"] = criteria
+        _memo["criteria"] = (stamp, criteria)
     return criteria
 
 

@@ -5,11 +5,9 @@ import io
 import shlex
 import zipfile
 
-from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import condition, require_safe
@@ -20,6 +18,7 @@ from decisions.answers import Answers, InvalidAnswers, parse
 from decisions.charts import memory_chart
 from decisions.configs import ConfigError, ConfigFile, render_bundle, start_argv, start_command
 from decisions.criteria import Criteria
+from decisions.middleware import sent_response_cached
 from decisions.scoring import Ranking, rank
 from decisions.sharing import share_description, share_title
 from decisions.sizing import memory_estimate
@@ -27,9 +26,9 @@ from guide.build import BUILD_ID
 
 
 def _load(request: HttpRequest) -> tuple[Criteria, Answers | InvalidAnswers]:
-    """The criteria and the parsed answers, worked out once per request."""
+    """The criteria and the parsed answers, worked out once per request (SentResponseCache has read the version)."""
     if not hasattr(request, "loaded"):
-        criteria = criteria_module.current()
+        criteria = criteria_module.current(request.criteria_stamp)
         try:
             answers = parse(dict(request.GET.lists()), criteria.questions)
         except InvalidAnswers as invalid:
@@ -113,15 +112,6 @@ def _answered(criteria: Criteria, answers: Answers) -> list[tuple]:
     return answered
 
 
-def _cached_render(request: HttpRequest, template: str, build_context) -> str:
-    key = f"render:{_etag(request)}:{template}"
-    html = cache.get(key)
-    if html is None:
-        html = render_to_string(template, build_context(), request=request)
-        cache.set(key, html)
-    return html
-
-
 PARAMETER_FIELDS = (
     ("cores", "CPU cores per instance", "number", {"min": "1", "max": "256", "inputmode": "numeric"}),
     ("port", "Port", "number", {"min": "1", "max": "65535", "inputmode": "numeric"}),
@@ -163,6 +153,7 @@ def _invalid(request: HttpRequest, criteria: Criteria, invalid: InvalidAnswers) 
     return render(request, template, ctx, status=400)
 
 
+@sent_response_cached
 @require_safe
 @vary_on_headers("HX-Request")
 @condition(etag_func=_etag)
@@ -171,18 +162,15 @@ def home(request: HttpRequest) -> HttpResponse:
     if isinstance(answers, InvalidAnswers):
         return _invalid(request, criteria, answers)
     template = "decisions/home.html#result-region" if request.htmx else "decisions/home.html"
-    html = _cached_render(
-        request,
-        template,
-        lambda: _questionnaire_context(request, criteria, answers, {}) | result_context(request, criteria, answers),
-    )
-    response = HttpResponse(html)
+    context = _questionnaire_context(request, criteria, answers, {}) | result_context(request, criteria, answers)
+    response = render(request, template, context)
     if request.htmx:
         query = answers.query_string(criteria.questions)
         response["HX-Replace-Url"] = f"{reverse('home')}?{query}" if query else reverse("home")
     return response
 
 
+@sent_response_cached
 @require_safe
 @vary_on_headers("HX-Request")
 @condition(etag_func=_etag)
@@ -191,18 +179,20 @@ def result(request: HttpRequest) -> HttpResponse:
     if isinstance(answers, InvalidAnswers):
         return _invalid(request, criteria, answers)
     template = "decisions/result.html#result" if request.htmx else "decisions/result.html"
-    html = _cached_render(request, template, lambda: result_context(request, criteria, answers) | {"on_result_page": True})
-    return HttpResponse(html)
+    return render(request, template, result_context(request, criteria, answers) | {"on_result_page": True})
 
 
+@sent_response_cached
 @require_safe
 @condition(etag_func=_etag)
 def result_json(request: HttpRequest) -> JsonResponse:
     criteria, answers = _load(request)
     if isinstance(answers, InvalidAnswers):
         return _errors_json(answers)
-    ctx = result_context(request, criteria, answers)
-    ranking = ctx["ranking"]
+    ranking = rank(answers.choices, criteria)
+    query = answers.query_string(criteria.questions)
+    permalink = _permalink(request, query)
+    ctx = _configs_context(criteria, answers, ranking, query, permalink)
     return JsonResponse(
         {
             "answers": answers_json(answers),
@@ -218,7 +208,7 @@ def result_json(request: HttpRequest) -> JsonResponse:
                 }
                 for r in ranking.results
             ],
-            "permalink": ctx["permalink"],
+            "permalink": permalink,
             "configs": [{"filename": c["filename"], "url": request.build_absolute_uri(c["url"])} for c in ctx["configs"]],
             "bundle_url": request.build_absolute_uri(ctx["bundle_url"]) if ctx["bundle_url"] else None,
             "start_command": ctx["start_command"] or None,
@@ -249,6 +239,7 @@ def _bundle(request: HttpRequest) -> tuple[str, list[ConfigFile]] | JsonResponse
     return recommended.server.slug, files
 
 
+@sent_response_cached
 @require_safe
 @condition(etag_func=_etag)
 def config_file(request: HttpRequest, filename: str) -> HttpResponse:
@@ -269,6 +260,7 @@ def config_file(request: HttpRequest, filename: str) -> HttpResponse:
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so the same answers always give the same bytes (and ETag)
 
 
+@sent_response_cached
 @require_safe
 @condition(etag_func=_etag)
 def config_bundle(request: HttpRequest) -> HttpResponse:
