@@ -9,6 +9,7 @@ that padding hides the length of a secret from BREACH-style guessing, and a stor
 pages are GET forms without CSRF tokens, and a response that sets a cookie or varies on one is never stored).
 """
 
+import functools
 import hashlib
 from collections.abc import Callable
 
@@ -48,6 +49,7 @@ class SentResponseCache:
         return response
 
 
+@functools.lru_cache(maxsize=1024)  # every request asks, /health included; few paths are ever seen
 def _is_cached_view(path: str) -> bool:
     try:
         return getattr(resolve(path).func, "sent_response_cached", False)
