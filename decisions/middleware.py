@@ -36,7 +36,8 @@ class SentResponseCache:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method != "GET" or not _is_cached_view(request.path_info):
+        # HEAD shares GET's entries: Django answers it with the body too, and the server leaves the body out.
+        if request.method not in ("GET", "HEAD") or not _is_cached_view(request.path_info):
             return self.get_response(request)
         request.criteria_stamp = criteria.read_stamp()
         key = _key(request)

@@ -118,3 +118,12 @@ def test_it_shows_an_edit_made_elsewhere_at_once(client):
 def test_it_stores_no_error(client):
     assert client.get("/recommend/?cores=0").status_code == 400
     assert client.get("/recommend/?cores=0").templates  # rendered again
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_it_answers_head_like_get_from_the_same_entry(client, page):
+    head = client.head(f"{page}?{HOT}", headers=GZIP)
+    get = client.get(f"{page}?{HOT}", headers=GZIP)
+    assert head.status_code == get.status_code == 200 and not get.templates  # the HEAD stored it
+    assert head.content == b"" and get.content and head["ETag"] == get["ETag"]
+    assert client.head(f"{page}?{HOT}", headers=GZIP)["Content-Length"] == get["Content-Length"]
