@@ -4,6 +4,7 @@ Each setting below is what `make benchmark` and the measurements quoted here fou
 machine (November 2026, wrk at 16 connections on loopback, other jobs sharing the cores, so read ratios).
 """
 
+import gc
 import os
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
@@ -28,6 +29,14 @@ max_requests = 0
 # 84 MiB PSS for master and 2 workers instead of 92 MiB, and a respawned worker serves at once. The price: a
 # code change needs a restart, not a HUP. No database connection opens during import, so none is shared.
 preload_app = True
+
+
+def pre_fork(server, worker) -> None:
+    """Hides what the master imported from the garbage collector, so that a worker's collections neither scan nor
+    write to (and so copy) the pages it shares with the master: 35 instead of 43 MiB PSS per worker, measured
+    after the same load, with throughput the same within the noise."""
+    gc.freeze()
+
 
 timeout = 30
 graceful_timeout = 20
