@@ -6,6 +6,9 @@ scripts/bare_django.py with the same Gunicorn settings on free loopback ports, l
 interleaved rounds: on a shared machine, load from elsewhere then falls on every row alike, and the ratios hold.
 Then it counts SQL queries per page in-process and reads each worker's memory from /proc. It exits 1 when a
 target fails. BENCH_ROUNDS, BENCH_SECONDS and BENCH_CONNECTIONS change the run.
+
+Non-2xx counts what wrk counts as errors: statuses from 400 up, and failed connections, reads and writes;
+before the clock runs, each row's URL must answer 200, so a redirect would stop the run instead.
 """
 
 import http.client
