@@ -1,23 +1,41 @@
 """The criteria in force and their config templates, loaded from the models and memoised per criteria version."""
 
+from datetime import UTC, datetime
 from threading import Lock
 
+from django.db import connection
+
 from decisions.domain import Criteria, TemplateInfo
-from decisions.models import CriteriaVersion, stored_criteria, stored_templates
+from decisions.models import stored_criteria, stored_templates
 
 _memo: dict[str, object] = {}
 _memo_lock = Lock()
 
 
-def current() -> Criteria:
-    """The criteria in force: one small query while the memo is fresh, three when it is not."""
-    version, changed_at = CriteriaVersion.objects.values_list("number", "changed_at").get(pk=1)
+Stamp = tuple[int, datetime]  # (number, changed_at) of the CriteriaVersion row, as the database returns them
+
+
+def read_stamp() -> Stamp:
+    """The stored criteria version. Every result request reads it, on every worker and instance, so an edit shows
+    at once; a raw query, because the ORM's query building costs several times the read itself."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT number, changed_at FROM decisions_criteriaversion WHERE id = 1")
+        return cursor.fetchone()
+
+
+def current(stamp: Stamp | None = None) -> Criteria:
+    """The criteria in force at `stamp` (read here when not given): no more queries while the memo is fresh, three
+    when it is not."""
+    stamp = stamp or read_stamp()
     cached = _memo.get("criteria")
-    if cached is not None and (cached.version, cached.changed_at) == (version, changed_at):
-        return cached
-    criteria = stored_criteria(version, changed_at)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    number, changed_at = stamp
+    if changed_at.tzinfo is None:  # SQLite gives the stored UTC time without its zone, PostgreSQL with it
+        changed_at = changed_at.replace(tzinfo=UTC)
+    criteria = stored_criteria(number, changed_at)
     with _memo_lock:
-        _memo["criteria"] = criteria
+        _memo["criteria"] = (stamp, criteria)
     return criteria
 
 

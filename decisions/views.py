@@ -5,11 +5,9 @@ import io
 import shlex
 import zipfile
 
-from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import condition, require_safe
@@ -22,15 +20,16 @@ from decisions.charts import memory_chart
 from decisions.configs.plan import ServerPlan, bind_address, plan_for
 from decisions.configs.render import Bundle, ConfigError, recommended_bundle, render_bundle
 from decisions.domain import Criteria
+from decisions.middleware import sent_response_cached
 from decisions.scoring import Ranking, rank
 from decisions.sharing import share_description, share_title
 from guide.build import BUILD_ID
 
 
 def _load(request: HttpRequest) -> tuple[Criteria, Answers | InvalidAnswers]:
-    """The criteria and the parsed answers, worked out once per request."""
+    """The criteria and the parsed answers, worked out once per request (SentResponseCache has read the version)."""
     if not hasattr(request, "loaded"):
-        criteria = store.current()
+        criteria = store.current(request.criteria_stamp)
         try:
             answers = parse(dict(request.GET.lists()), criteria.questions)
         except InvalidAnswers as invalid:
@@ -114,15 +113,6 @@ def _answered(criteria: Criteria, answers: Answers) -> list[tuple]:
     return answered
 
 
-def _cached_render(request: HttpRequest, template: str, build_context) -> str:
-    key = f"render:{_etag(request)}:{template}"
-    html = cache.get(key)
-    if html is None:
-        html = render_to_string(template, build_context(), request=request)
-        cache.set(key, html)
-    return html
-
-
 PARAMETER_FIELDS = (
     ("cores", "CPU cores per instance", "number", {"min": CORES_RANGE[0], "max": CORES_RANGE[1], "inputmode": "numeric"}),
     ("port", "Port", "number", {"min": PORT_RANGE[0], "max": PORT_RANGE[1], "inputmode": "numeric"}),
@@ -164,6 +154,7 @@ def _invalid(request: HttpRequest, criteria: Criteria, invalid: InvalidAnswers) 
     return render(request, template, ctx, status=400)
 
 
+@sent_response_cached
 @require_safe
 @vary_on_headers("HX-Request")
 @condition(etag_func=_etag)
@@ -172,18 +163,15 @@ def home(request: HttpRequest) -> HttpResponse:
     if isinstance(answers, InvalidAnswers):
         return _invalid(request, criteria, answers)
     template = "decisions/home.html#result-region" if request.htmx else "decisions/home.html"
-    html = _cached_render(
-        request,
-        template,
-        lambda: _questionnaire_context(request, criteria, answers, {}) | result_context(request, criteria, answers),
-    )
-    response = HttpResponse(html)
+    context = _questionnaire_context(request, criteria, answers, {}) | result_context(request, criteria, answers)
+    response = render(request, template, context)
     if request.htmx:
         query = answers.query_string(criteria.questions)
         response["HX-Replace-Url"] = f"{reverse('home')}?{query}" if query else reverse("home")
     return response
 
 
+@sent_response_cached
 @require_safe
 @vary_on_headers("HX-Request")
 @condition(etag_func=_etag)
@@ -192,18 +180,21 @@ def result(request: HttpRequest) -> HttpResponse:
     if isinstance(answers, InvalidAnswers):
         return _invalid(request, criteria, answers)
     template = "decisions/result.html#result" if request.htmx else "decisions/result.html"
-    html = _cached_render(request, template, lambda: result_context(request, criteria, answers) | {"on_result_page": True})
-    return HttpResponse(html)
+    return render(request, template, result_context(request, criteria, answers) | {"on_result_page": True})
 
 
+@sent_response_cached
 @require_safe
 @condition(etag_func=_etag)
 def result_json(request: HttpRequest) -> JsonResponse:
     criteria, answers = _load(request)
     if isinstance(answers, InvalidAnswers):
         return _errors_json(answers)
-    ctx = result_context(request, criteria, answers)
-    ranking = ctx["ranking"]
+    ranking = rank(answers.choices, criteria)
+    query = answers.query_string(criteria.questions)
+    permalink = _permalink(request, query)
+    plan = plan_for(ranking.recommended.server, answers) if ranking.recommended else None
+    ctx = _configs_context(criteria, ranking, plan, query, permalink)
     return JsonResponse(
         {
             "answers": answers_json(answers),
@@ -219,8 +210,8 @@ def result_json(request: HttpRequest) -> JsonResponse:
                 }
                 for r in ranking.results
             ],
-            "permalink": ctx["permalink"],
-            "plan": plan_json(ctx["plan"]),
+            "permalink": permalink,
+            "plan": plan_json(plan),
             "configs": [{"filename": c["filename"], "url": request.build_absolute_uri(c["url"])} for c in ctx["configs"]],
             "bundle_url": request.build_absolute_uri(ctx["bundle_url"]) if ctx["bundle_url"] else None,
             "start_command": ctx["start_command"] or None,
@@ -250,6 +241,7 @@ def _bundle(request: HttpRequest) -> Bundle | JsonResponse:
     return bundle
 
 
+@sent_response_cached
 @require_safe
 @condition(etag_func=_etag)
 def config_file(request: HttpRequest, filename: str) -> HttpResponse:
@@ -269,6 +261,7 @@ def config_file(request: HttpRequest, filename: str) -> HttpResponse:
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so the same answers always give the same bytes (and ETag)
 
 
+@sent_response_cached
 @require_safe
 @condition(etag_func=_etag)
 def config_bundle(request: HttpRequest) -> HttpResponse:

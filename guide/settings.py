@@ -43,6 +43,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before everything that shapes a response, so that it stores and replays the final bytes and headers.
+    "decisions.middleware.SentResponseCache",
     # Pages are compressed here so the app is small on the wire without a proxy in front; WhiteNoise serves
     # static files pre-compressed. Django's gzip adds random bytes against BREACH-style length attacks.
     "django.middleware.gzip.GZipMiddleware",

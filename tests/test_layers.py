@@ -20,7 +20,7 @@ LAYERS = (
     ("models", ("decisions.models",)),
     ("store", ("decisions.store", "decisions.signals")),
     ("forms", ("decisions.forms",)),
-    ("web", ("decisions.views", "decisions.admin", "decisions.apps", "decisions.context_processors", "decisions.management", "decisions.migrations")),
+    ("web", ("decisions.views", "decisions.middleware", "decisions.admin", "decisions.apps", "decisions.context_processors", "decisions.management", "decisions.migrations")),
 )
 # Function-level imports of the project's modules that must stay, and why.
 ALLOWED_LOCAL_IMPORTS = {

@@ -1,0 +1,86 @@
+"""A result seen before is answered with the bytes sent the first time: no template, no gzip, no ORM.
+
+Results are pure functions of the request and the criteria version, so what was sent is stored under both, per
+content encoding. The version is read from the database on every request (one raw query), so an admin's edit
+shows at once on every worker and instance, whatever the cache backend.
+
+Stored gzip bytes replay the random padding Django's GZipMiddleware put in the first time, which is safe here:
+that padding hides the length of a secret from BREACH-style guessing, and a stored response holds none (the
+pages are GET forms without CSRF tokens, and a response that sets a cookie or varies on one is never stored).
+"""
+
+import functools
+import hashlib
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.middleware.gzip import re_accepts_gzip
+from django.urls import Resolver404, resolve
+from django.utils.cache import get_conditional_response
+
+from decisions import store
+from guide.build import BUILD_ID
+
+STORABLE_VARY = {"accept-encoding", "hx-request"}  # what the key covers
+
+
+def sent_response_cached[View: Callable](view: View) -> View:
+    """Marks a view whose 200 responses SentResponseCache stores: a pure function of its URL and the criteria."""
+    view.sent_response_cached = True
+    return view
+
+
+class SentResponseCache:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # HEAD shares GET's entries: Django answers it with the body too, and the server leaves the body out.
+        if request.method not in ("GET", "HEAD") or not _is_cached_view(request.path_info):
+            return self.get_response(request)
+        request.criteria_stamp = store.read_stamp()
+        key = _key(request)
+        stored = cache.get(key)
+        if stored is not None:
+            return _replay(request, *stored)
+        response = self.get_response(request)
+        if _storable(response):
+            cache.set(key, (list(response.items()), response.content))
+        return response
+
+
+@functools.lru_cache(maxsize=1024)  # every request asks, /health included; few paths are ever seen
+def _is_cached_view(path: str) -> bool:
+    try:
+        return getattr(resolve(path).func, "sent_response_cached", False)
+    except Resolver404:
+        return False
+
+
+def _key(request: HttpRequest) -> str:
+    number, changed_at = request.criteria_stamp
+    encoding = "gzip" if re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")) else "identity"
+    parts = (
+        BUILD_ID, str(number), changed_at.isoformat(), request.scheme, request.get_host(), request.path,
+        request.META.get("QUERY_STRING", ""), request.META.get("HTTP_HX_REQUEST", ""), encoding,
+    )  # fmt: skip
+    return "sent:" + hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+def _storable(response: HttpResponse) -> bool:
+    vary = {field.strip().lower() for field in response.get("Vary", "").split(",") if field.strip()}
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and "ETag" in response
+        and vary <= STORABLE_VARY
+    )
+
+
+def _replay(request: HttpRequest, headers: list[tuple[str, str]], content: bytes) -> HttpResponse:
+    response = HttpResponse(content)
+    for name, value in headers:
+        response.headers[name] = value
+    return get_conditional_response(request, etag=response["ETag"], response=response)
