@@ -277,7 +277,7 @@ def test_it_answers_503_while_postgresql_is_down_and_every_page_once_it_is_back(
 
 
 def rendered_keys(redis_server) -> set[bytes]:
-    return set(redis_server.client().scan_iter("*render:*"))
+    return set(redis_server.client().scan_iter("*sent:*"))  # decisions/middleware.py stores sent responses
 
 
 def test_it_shares_rendered_pages_in_redis_and_renders_without_it(seeded, redis_server):
