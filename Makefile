@@ -53,7 +53,7 @@ collectstatic: install
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 
 run: migrate collectstatic
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c deploy/gunicorn.conf.py
 
 test: system-deps install-dev node-deps
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0

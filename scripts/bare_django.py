@@ -1,6 +1,6 @@
 """The benchmark's ceiling: one Django 6.1 view with no middleware, no database and no templates.
 
-`make benchmark` serves it with the site's own gunicorn.conf.py (`gunicorn -c gunicorn.conf.py
+`make benchmark` serves it with the site's own deploy/gunicorn.conf.py (`gunicorn -c deploy/gunicorn.conf.py
 scripts.bare_django:application`), so the two differ only in what Serverwise itself does per request.
 """
 

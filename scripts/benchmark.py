@@ -1,4 +1,4 @@
-"""Serverwise beside a bare Django view, on the site's own gunicorn.conf.py, in one run; then checks the targets.
+"""Serverwise beside a bare Django view, on the site's own deploy/gunicorn.conf.py, in one run; then checks the targets.
 
 Run with `make benchmark` (it migrates and collects static files first). It serves the site and
 scripts/bare_django.py with the same Gunicorn settings on free loopback ports, loads each row in turn with wrk
@@ -100,9 +100,9 @@ def free_port() -> int:
 
 
 def start_gunicorn(port: int, *app: str) -> subprocess.Popen:
-    """The site's own gunicorn.conf.py, as `make run` uses it; only the port differs."""
+    """The site's own deploy/gunicorn.conf.py, as `make run` uses it; only the port differs."""
     return subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", *app],
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py", *app],
         cwd=ROOT, env=os.environ | {"HOST": "127.0.0.1", "PORT": str(port)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,  # the access log is written, and thrown away
     )  # fmt: skip
@@ -279,7 +279,7 @@ def main() -> None:
     client = f"wrk, {WRK_THREADS} threads" if wrk else "wrk is not installed: Python client (slower; read ratios only)"
     print(f"Machine: {machine()}")
     print(
-        f"Django {django.__version__}, Gunicorn {gunicorn.__version__} with gunicorn.conf.py "
+        f"Django {django.__version__}, Gunicorn {gunicorn.__version__} with deploy/gunicorn.conf.py "
         f"({len(memory['site'])} sync workers), {database}"
     )
     print(f"Load: {client}, {CONNECTIONS} connections, loopback, Accept-Encoding: gzip; {ROUNDS} interleaved rounds of {SECONDS} s per row")

@@ -1,4 +1,4 @@
-"""The site's own gunicorn.conf.py: Gunicorn accepts it, and it sizes workers to the cores without recycling."""
+"""The site's own deploy/gunicorn.conf.py: Gunicorn accepts it, and it sizes workers to the cores without recycling."""
 
 import os
 import subprocess
@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CONF = ROOT / "gunicorn.conf.py"
+CONF = ROOT / "deploy" / "gunicorn.conf.py"
 
 
 def read_settings() -> dict:
