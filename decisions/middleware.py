@@ -12,6 +12,7 @@ pages are GET forms without CSRF tokens, and a response that sets a cookie or va
 import functools
 import hashlib
 from collections.abc import Callable
+from weakref import WeakKeyDictionary
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -39,7 +40,6 @@ class SentResponseCache:
         # HEAD shares GET's entries: Django answers it with the body too, and the server leaves the body out.
         if request.method not in ("GET", "HEAD") or not _is_cached_view(request.path_info):
             return self.get_response(request)
-        request.criteria_stamp = store.read_stamp()
         key = _key(request)
         stored = cache.get(key)
         if stored is not None:
@@ -48,6 +48,16 @@ class SentResponseCache:
         if _storable(response):
             cache.set(key, (list(response.items()), response.content))
         return response
+
+
+_stamps: WeakKeyDictionary[HttpRequest, store.Stamp] = WeakKeyDictionary()
+
+
+def criteria_stamp(request: HttpRequest) -> store.Stamp:
+    """The criteria version for this request, read once: the cache key and the view use the same one."""
+    if request not in _stamps:
+        _stamps[request] = store.read_stamp()
+    return _stamps[request]
 
 
 @functools.lru_cache(maxsize=1024)  # every request asks, /health included; few paths are ever seen
@@ -59,7 +69,7 @@ def _is_cached_view(path: str) -> bool:
 
 
 def _key(request: HttpRequest) -> str:
-    number, changed_at = request.criteria_stamp
+    number, changed_at = criteria_stamp(request)
     encoding = "gzip" if re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")) else "identity"
     parts = (
         BUILD_ID, str(number), changed_at.isoformat(), request.scheme, request.get_host(), request.path,

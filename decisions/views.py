@@ -4,6 +4,8 @@ import hashlib
 import io
 import shlex
 import zipfile
+from typing import NamedTuple
+from weakref import WeakKeyDictionary
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -12,6 +14,8 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import condition, require_safe
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import replace_url
+from django_htmx.middleware import HtmxDetails
 
 from decisions import store
 from decisions.answers import CORES_RANGE, PORT_RANGE, Answers, InvalidAnswers, parse
@@ -20,36 +24,45 @@ from decisions.charts import memory_chart
 from decisions.configs.plan import ServerPlan, bind_address, plan_for
 from decisions.configs.render import Bundle, ConfigError, recommended_bundle, render_bundle
 from decisions.domain import Criteria
-from decisions.middleware import sent_response_cached
+from decisions.middleware import criteria_stamp, sent_response_cached
 from decisions.scoring import Ranking, rank
 from decisions.sharing import share_description, share_title
 from guide.build import BUILD_ID
 
 
-def _load(request: HttpRequest) -> tuple[Criteria, Answers | InvalidAnswers]:
-    """The criteria and the parsed answers, worked out once per request (SentResponseCache has read the version)."""
-    if not hasattr(request, "loaded"):
-        criteria = store.current(request.criteria_stamp)
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+class Parsed(NamedTuple):
+    """A request's criteria and answers, worked out once: `invalid` holds the field errors of bad input."""
+
+    criteria: Criteria
+    answers: Answers
+    invalid: InvalidAnswers | None
+
+
+_parsed: WeakKeyDictionary[HttpRequest, Parsed] = WeakKeyDictionary()
+
+
+def _parse(request: HttpRequest) -> Parsed:
+    """The criteria at the version SentResponseCache read, and the answers: once per request, for the ETag and
+    the view alike."""
+    if request not in _parsed:
+        criteria = store.current(criteria_stamp(request))
         try:
-            answers = parse(dict(request.GET.lists()), criteria.questions)
+            _parsed[request] = Parsed(criteria, parse(dict(request.GET.lists()), criteria.questions), None)
         except InvalidAnswers as invalid:
-            answers = invalid
-        request.loaded = (criteria, answers)
-    return request.loaded
+            _parsed[request] = Parsed(criteria, invalid.answers, invalid)
+    return _parsed[request]
 
 
-def _etag(request: HttpRequest, **url_kwargs) -> str:
+def _etag(request: HtmxHttpRequest, **url_kwargs) -> str:
     """A result is a pure function of the answers and the criteria: so is its ETag (request.path covers url_kwargs)."""
-    if hasattr(request, "etag"):
-        return request.etag
-    criteria, answers = _load(request)
-    if isinstance(answers, InvalidAnswers):
-        query = "invalid:" + request.GET.urlencode()
-    else:
-        query = answers.query_string(criteria.questions)
-    parts = [BUILD_ID, criteria.key, request.scheme, request.get_host(), request.path, str(bool(request.htmx)), query]
-    request.etag = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
-    return request.etag
+    parsed = _parse(request)
+    query = "invalid:" + request.GET.urlencode() if parsed.invalid else parsed.answers.query_string(parsed.criteria.questions)
+    parts = [BUILD_ID, parsed.criteria.key, request.scheme, request.get_host(), request.path, str(bool(request.htmx)), query]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
 def result_context(request: HttpRequest, criteria: Criteria, answers: Answers) -> dict:
@@ -158,16 +171,15 @@ def _invalid(request: HttpRequest, criteria: Criteria, invalid: InvalidAnswers) 
 @require_safe
 @vary_on_headers("HX-Request")
 @condition(etag_func=_etag)
-def home(request: HttpRequest) -> HttpResponse:
-    criteria, answers = _load(request)
-    if isinstance(answers, InvalidAnswers):
-        return _invalid(request, criteria, answers)
+def home(request: HtmxHttpRequest) -> HttpResponse:
+    criteria, answers, invalid = _parse(request)
+    if invalid:
+        return _invalid(request, criteria, invalid)
     template = "decisions/home.html#result-region" if request.htmx else "decisions/home.html"
     context = _questionnaire_context(request, criteria, answers, {}) | result_context(request, criteria, answers)
     response = render(request, template, context)
-    if request.htmx:
-        query = answers.query_string(criteria.questions)
-        response["HX-Replace-Url"] = f"{reverse('home')}?{query}" if query else reverse("home")
+    if request.htmx:  # the address bar becomes the share link of the answers
+        replace_url(response, _with_query(reverse("home"), answers.query_string(criteria.questions)))
     return response
 
 
@@ -175,10 +187,10 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 @vary_on_headers("HX-Request")
 @condition(etag_func=_etag)
-def result(request: HttpRequest) -> HttpResponse:
-    criteria, answers = _load(request)
-    if isinstance(answers, InvalidAnswers):
-        return _invalid(request, criteria, answers)
+def result(request: HtmxHttpRequest) -> HttpResponse:
+    criteria, answers, invalid = _parse(request)
+    if invalid:
+        return _invalid(request, criteria, invalid)
     template = "decisions/result.html#result" if request.htmx else "decisions/result.html"
     return render(request, template, result_context(request, criteria, answers) | {"on_result_page": True})
 
@@ -187,9 +199,9 @@ def result(request: HttpRequest) -> HttpResponse:
 @require_safe
 @condition(etag_func=_etag)
 def result_json(request: HttpRequest) -> JsonResponse:
-    criteria, answers = _load(request)
-    if isinstance(answers, InvalidAnswers):
-        return _errors_json(answers)
+    criteria, answers, invalid = _parse(request)
+    if invalid:
+        return _errors_json(invalid)
     ranking = rank(answers.choices, criteria)
     query = answers.query_string(criteria.questions)
     permalink = _permalink(request, query)
@@ -227,9 +239,9 @@ def _errors_json(invalid: InvalidAnswers) -> JsonResponse:
 
 def _bundle(request: HttpRequest) -> Bundle | JsonResponse:
     """The recommended server's plan and files, or the JSON error a download answers with instead."""
-    criteria, answers = _load(request)
-    if isinstance(answers, InvalidAnswers):
-        return _errors_json(answers)
+    criteria, answers, invalid = _parse(request)
+    if invalid:
+        return _errors_json(invalid)
     permalink = _permalink(request, answers.query_string(criteria.questions))
     templates = store.current_templates(criteria)
     try:
