@@ -148,7 +148,7 @@ def test_the_profiles_reach_every_branch_of_the_templates():
     assert not missing
 
 
-# validate() checks what the real tools let through (server-facts.md, "Misses"): these prove that it does so on
+# validate() checks what the real tools let through (docs/sources.md, "How each file is validated"): these prove that it does so on
 # the files Serverwise writes, not only on hand-written samples.
 def generated(server: str, deploy: str, filename: str) -> str:
     return next(f.content for f in bundle(server, deploy, "unanswered") if f.filename == filename)

@@ -49,7 +49,7 @@ STOP_MARGIN_SECONDS = 10
 # Kubernetes: endpoints are removed while preStop sleeps, so no new request reaches a stopping pod.
 PRESTOP_SECONDS = 5
 # A Gunicorn worker's PSS (MiB) where its class is not the sync worker that Server.memory_pss_mib measures:
-# the Uvicorn worker from the server facts' table, the asgi worker from scripts/measure_app_memory.py.
+# the Uvicorn worker from docs/sources.md (Memory), the asgi worker from scripts/measure_app_memory.py.
 WORKER_CLASS_PSS_MIB = {"uvicorn_worker.UvicornWorker": Decimal("15.4"), "asgi": Decimal("15.2")}
 # What the framework adds to one worker (PSS, MiB), measured by scripts/measure_app_memory.py with a minimal real
 # app of each (a fresh startproject for Django): docs/sources.md.

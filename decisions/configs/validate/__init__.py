@@ -1,6 +1,6 @@
 """Proves a starter config file or a server start command valid with the real tool that reads it.
 
-Each check runs the tool named in server-facts.md ("How to validate a file without serving traffic") on a
+Each check runs the tool named in docs/sources.md ("How each file is validated") on a
 copy in a temporary folder, with a timeout, and adds the checks that tool misses. A tool that is not
 installed gives a failed Verdict saying so, never an exception: the admin shows verdicts as they come.
 
