@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 # also the load generator of `make benchmark`.
 APT_PACKAGES := chromium nginx systemd openssl gcc libssl-dev postgresql redis-server wrk
 
-.PHONY: run test venv install install-dev system-deps node-deps migrate collectstatic benchmark superuser clean
+.PHONY: run test lint format venv install install-dev system-deps node-deps migrate collectstatic benchmark superuser clean
 
 $(BIN)/python:
 	@python="$$(PYTHON='$(PYTHON)' scripts/find-python)" && echo "Using $$python" && "$$python" -m venv $(VENV)
@@ -58,6 +58,17 @@ run: migrate collectstatic
 test: system-deps install-dev node-deps
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# ruff checks and formats the Python (ruff.toml), djhtml indents the templates; `make format` rewrites both.
+lint: install-dev
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/djhtml --check templates
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+	$(BIN)/djhtml templates
 
 superuser: migrate
 	$(BIN)/python manage.py createsuperuser
