@@ -32,8 +32,7 @@ class ScoringMatrixForm(forms.Form):
         self.options = list(question.options.order_by("position", "slug"))
         self.servers = servers
         self.effects = {
-            (effect.option_id, effect.server_id): effect
-            for effect in Effect.objects.filter(option__question=question)
+            (effect.option_id, effect.server_id): effect for effect in Effect.objects.filter(option__question=question)
         }
         for option in self.options:
             for server in servers:
@@ -151,8 +150,12 @@ class PreviewForm(forms.Form):
     def __init__(self, *args, template: ConfigTemplate, current: Criteria, **kwargs):
         super().__init__(*args, **kwargs)
         info = template.as_info()
-        self.fields["server"].choices = [(s.slug, s.name) for s in current.servers if not info.servers or s.slug in info.servers]
-        self.fields["deploy"].choices = [(target, target) for target in deploy_targets(current) if not info.deploys or target in info.deploys]
+        self.fields["server"].choices = [
+            (s.slug, s.name) for s in current.servers if not info.servers or s.slug in info.servers
+        ]
+        self.fields["deploy"].choices = [
+            (target, target) for target in deploy_targets(current) if not info.deploys or target in info.deploys
+        ]
         self.fields["sample"].choices = [
             (index, ", ".join(f"{q}={o}" for q, o in sample.items()) or "no answers")
             for index, sample in enumerate(SAMPLE_ANSWERS)

@@ -60,8 +60,20 @@ def _parse(request: HttpRequest) -> Parsed:
 def _etag(request: HtmxHttpRequest, **url_kwargs) -> str:
     """A result is a pure function of the answers and the criteria: so is its ETag (request.path covers url_kwargs)."""
     parsed = _parse(request)
-    query = "invalid:" + request.GET.urlencode() if parsed.invalid else parsed.answers.query_string(parsed.criteria.questions)
-    parts = [BUILD_ID, parsed.criteria.key, request.scheme, request.get_host(), request.path, str(bool(request.htmx)), query]
+    query = (
+        "invalid:" + request.GET.urlencode()
+        if parsed.invalid
+        else parsed.answers.query_string(parsed.criteria.questions)
+    )
+    parts = [
+        BUILD_ID,
+        parsed.criteria.key,
+        request.scheme,
+        request.get_host(),
+        request.path,
+        str(bool(request.htmx)),
+        query,
+    ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
@@ -97,7 +109,11 @@ def _configs_context(criteria: Criteria, ranking: Ranking, plan: ServerPlan | No
     except ConfigError as error:
         return ctx | {"configs_error": str(error)}
     configs = [
-        {"filename": f.filename, "content": f.content, "url": _with_query(reverse("config-file", args=[f.filename]), query)}
+        {
+            "filename": f.filename,
+            "content": f.content,
+            "url": _with_query(reverse("config-file", args=[f.filename]), query),
+        }
         for f in files
     ]
     return ctx | {
@@ -127,7 +143,12 @@ def _answered(criteria: Criteria, answers: Answers) -> list[tuple]:
 
 
 PARAMETER_FIELDS = (
-    ("cores", "CPU cores per instance", "number", {"min": CORES_RANGE[0], "max": CORES_RANGE[1], "inputmode": "numeric"}),
+    (
+        "cores",
+        "CPU cores per instance",
+        "number",
+        {"min": CORES_RANGE[0], "max": CORES_RANGE[1], "inputmode": "numeric"},
+    ),
     ("port", "Port", "number", {"min": PORT_RANGE[0], "max": PORT_RANGE[1], "inputmode": "numeric"}),
     ("host", "Bind address", "text", {"spellcheck": "false", "autocapitalize": "off"}),
     ("app", "App import path", "text", {"spellcheck": "false", "autocapitalize": "off"}),
@@ -137,7 +158,8 @@ PARAMETER_FIELDS = (
 def _questionnaire_context(request: HttpRequest, criteria: Criteria, answers: Answers, errors: dict) -> dict:
     """The form's fields with what the user chose or typed, and the error at each field."""
     questions = [
-        {"name": q.slug, "question": q, "chosen": answers.get(q.slug), "error": errors.get(q.slug)} for q in criteria.questions
+        {"name": q.slug, "question": q, "chosen": answers.get(q.slug), "error": errors.get(q.slug)}
+        for q in criteria.questions
     ]
     parameters = [
         {
@@ -224,7 +246,9 @@ def result_json(request: HttpRequest) -> JsonResponse:
             ],
             "permalink": permalink,
             "plan": plan_json(plan),
-            "configs": [{"filename": c["filename"], "url": request.build_absolute_uri(c["url"])} for c in ctx["configs"]],
+            "configs": [
+                {"filename": c["filename"], "url": request.build_absolute_uri(c["url"])} for c in ctx["configs"]
+            ],
             "bundle_url": request.build_absolute_uri(ctx["bundle_url"]) if ctx["bundle_url"] else None,
             "start_command": ctx["start_command"] or None,
             "configs_error": ctx["configs_error"] or None,
@@ -293,7 +317,12 @@ def config_bundle(request: HttpRequest) -> HttpResponse:
 
 
 def answers_json(answers: Answers) -> dict:
-    return answers.choices | {"cores": answers.cores, "port": answers.port, "host": answers.host or None, "app": answers.app or None}
+    return answers.choices | {
+        "cores": answers.cores,
+        "port": answers.port,
+        "host": answers.host or None,
+        "app": answers.app or None,
+    }
 
 
 def plan_json(plan: ServerPlan | None) -> dict | None:

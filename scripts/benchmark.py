@@ -262,7 +262,9 @@ def main() -> None:
                         result = run_python(ports[row.server], paths)
                     requests, seconds, p50, p99, errors = result
                     if row.cold and requests > len(paths):
-                        sys.exit(f"{row.name}: {requests} requests for {len(paths)} answer sets; use fewer BENCH_SECONDS")
+                        sys.exit(
+                            f"{row.name}: {requests} requests for {len(paths)} answer sets; use fewer BENCH_SECONDS"
+                        )
                     row.requests += requests
                     row.seconds += seconds
                     row.p50s.append(p50)
@@ -282,7 +284,9 @@ def main() -> None:
         f"Django {django.__version__}, Gunicorn {gunicorn.__version__} with deploy/gunicorn.conf.py "
         f"({len(memory['site'])} sync workers), {database}"
     )
-    print(f"Load: {client}, {CONNECTIONS} connections, loopback, Accept-Encoding: gzip; {ROUNDS} interleaved rounds of {SECONDS} s per row")
+    print(
+        f"Load: {client}, {CONNECTIONS} connections, loopback, Accept-Encoding: gzip; {ROUNDS} interleaved rounds of {SECONDS} s per row"
+    )
     print("p50 and p99 are the median over the rounds.")
     print()
     print(f"{'row':44} {'req/s':>7} {'x /health':>9} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>8}")

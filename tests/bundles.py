@@ -22,6 +22,8 @@ def criteria_where_nothing_fits() -> Criteria:
     option = next(o for o in question["options"] if o["slug"] == option_slug)
     option["effects"][LAST_FIT] = {"points": 0, "excluded": True, "reason": "test"}
     return from_data(data)
+
+
 TEMPLATES = seed_templates()
 SERVERS = ("gunicorn", "uwsgi", "uvicorn", "hypercorn", "granian")
 PARAMETERS = ("cores", "port", "host", "app")

@@ -68,7 +68,9 @@ def test_it_accepts_ip_addresses_and_hostnames(value):
     assert parse(q(host=value), QUESTIONS).host == value
 
 
-@pytest.mark.parametrize("value", ["a b", "exa_mple.com", "-bad.com", "1.2.3.4.5", "x" * 64 + ".com", "a;rm -rf /", "host\nname", '"quoted"'])
+@pytest.mark.parametrize(
+    "value", ["a b", "exa_mple.com", "-bad.com", "1.2.3.4.5", "x" * 64 + ".com", "a;rm -rf /", "host\nname", '"quoted"']
+)
 def test_it_refuses_hosts_that_could_break_a_config(value):
     assert "host" in errors_for(q(host=value))
 
@@ -78,7 +80,10 @@ def test_it_accepts_python_import_paths(value):
     assert parse(q(app=value), QUESTIONS).app == value
 
 
-@pytest.mark.parametrize("value", ["app", "app:", ":app", "my-site:app", "app:app()", "app:app; import os", "a.b:c\n[uwsgi]", "x" * 300 + ":a"])
+@pytest.mark.parametrize(
+    "value",
+    ["app", "app:", ":app", "my-site:app", "app:app()", "app:app; import os", "a.b:c\n[uwsgi]", "x" * 300 + ":a"],
+)
 def test_it_refuses_anything_but_an_import_path_for_app(value):
     assert "app" in errors_for(q(app=value))
 
@@ -93,4 +98,3 @@ def test_it_reports_every_bad_field_at_once_and_keeps_the_good_ones():
 def test_it_writes_a_canonical_query_in_question_order_without_defaults():
     answers = parse(q(deploy="docker", framework="fastapi", cores="2", port="9000", utm_source="x"), QUESTIONS)
     assert answers.query_string(QUESTIONS) == "framework=fastapi&deploy=docker&port=9000"
-

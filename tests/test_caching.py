@@ -49,7 +49,9 @@ def test_it_costs_one_query_while_the_criteria_are_unchanged(client, page, djang
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_it_reloads_changed_criteria_in_a_fixed_number_of_queries(client, page, fresh_store, django_assert_max_num_queries):
+def test_it_reloads_changed_criteria_in_a_fixed_number_of_queries(
+    client, page, fresh_store, django_assert_max_num_queries
+):
     query = "framework=fastapi&async=yes&realtime=websockets&http=http2&current=none&bottleneck=no&workload=high-concurrency&memory=tight&priority=proven&deploy=docker&tls=proxy&asynclib=asyncio"
     # the version, then servers, options with their questions and effects in one join, config templates
     with django_assert_max_num_queries(4):
@@ -104,7 +106,9 @@ def test_it_stores_htmx_partials_apart_from_pages(client):
 def test_it_shows_an_edit_made_elsewhere_at_once(client):
     """Another worker or instance changes the criteria: only the version row tells this one."""
     before = [client.get("/recommend/?framework=django", headers=GZIP) for _ in range(2)]
-    Effect.objects.filter(option__question__slug="framework", option__slug="django", server__slug="uwsgi").update(points=9)
+    Effect.objects.filter(option__question__slug="framework", option__slug="django", server__slug="uwsgi").update(
+        points=9
+    )
     CriteriaVersion.bump()
     after = client.get("/recommend/?framework=django", headers=GZIP | {"If-None-Match": before[1]["ETag"]})
     assert after.status_code == 200 and after["ETag"] != before[1]["ETag"]

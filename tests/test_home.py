@@ -14,7 +14,20 @@ def test_it_shows_every_question_as_a_plain_get_form(client):
     assert response.status_code == 200
     html = response.content.decode()
     assert '<form id="questionnaire"' in html and 'method="get"' in html and 'action="/recommend/"' in html
-    for slug in ("framework", "async", "realtime", "http", "asynclib", "current", "bottleneck", "workload", "memory", "priority", "deploy", "tls"):
+    for slug in (
+        "framework",
+        "async",
+        "realtime",
+        "http",
+        "asynclib",
+        "current",
+        "bottleneck",
+        "workload",
+        "memory",
+        "priority",
+        "deploy",
+        "tls",
+    ):
         assert f'name="{slug}"' in html
     for parameter in ("cores", "port", "host", "app"):
         assert f'name="{parameter}"' in html
@@ -31,7 +44,10 @@ def test_it_names_in_the_footer_the_releases_the_criteria_hold_and_when_they_wer
     granian.version = "3.0.0"
     granian.save()
     footer = client.get("/").content.decode().split('<footer class="site-footer">')[1]
-    assert f"Facts checked against Gunicorn 27.0.1, Uvicorn 0.54.0, Hypercorn 0.18.0, Granian 3.0.0 and uWSGI 2.0.31 in {CHECKED_IN}." in footer
+    assert (
+        f"Facts checked against Gunicorn 27.0.1, Uvicorn 0.54.0, Hypercorn 0.18.0, Granian 3.0.0 and uWSGI 2.0.31 in {CHECKED_IN}."
+        in footer
+    )
 
 
 def test_it_wires_the_form_to_htmx_with_the_vendored_script(client):
@@ -76,7 +92,9 @@ def test_it_shows_errors_at_the_field_with_a_400(client):
 def test_it_says_at_the_field_that_a_question_has_two_answers(client):
     response = client.get("/recommend/?framework=django&framework=flask")
     assert response.status_code == 400
-    assert 'id="error-framework">Give one answer for framework, not several (django, flask).' in response.content.decode()
+    assert (
+        'id="error-framework">Give one answer for framework, not several (django, flask).' in response.content.decode()
+    )
 
 
 def test_it_sends_field_errors_out_of_band_to_htmx(client):

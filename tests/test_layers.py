@@ -15,16 +15,33 @@ PACKAGE = Path(__file__).resolve().parent.parent / "decisions"
 # Lowest first. A module not named here sits in the layer of its package's entry (decisions.configs.*).
 LAYERS = (
     ("domain", ("decisions.domain",)),
-    ("pure", ("decisions.answers", "decisions.appmodel", "decisions.scoring", "decisions.sharing", "decisions.seeding")),
+    (
+        "pure",
+        ("decisions.answers", "decisions.appmodel", "decisions.scoring", "decisions.sharing", "decisions.seeding"),
+    ),
     ("configs", ("decisions.configs", "decisions.charts")),
     ("models", ("decisions.models",)),
     ("store", ("decisions.store", "decisions.signals")),
     ("forms", ("decisions.forms",)),
-    ("web", ("decisions.views", "decisions.middleware", "decisions.admin", "decisions.apps", "decisions.context_processors", "decisions.management", "decisions.migrations")),
+    (
+        "web",
+        (
+            "decisions.views",
+            "decisions.middleware",
+            "decisions.admin",
+            "decisions.apps",
+            "decisions.context_processors",
+            "decisions.management",
+            "decisions.migrations",
+        ),
+    ),
 )
 # Function-level imports of the project's modules that must stay, and why.
 ALLOWED_LOCAL_IMPORTS = {
-    ("decisions.apps", "decisions.signals"): "Django connects signal handlers in AppConfig.ready(), once the models load",
+    (
+        "decisions.apps",
+        "decisions.signals",
+    ): "Django connects signal handlers in AppConfig.ready(), once the models load",
 }
 
 
@@ -71,7 +88,9 @@ def problems_in(path: Path, source: str) -> list[str]:
         if in_function and (module, imported) not in ALLOWED_LOCAL_IMPORTS:
             problems.append(f"{where}: {module} imports {imported} inside a function")
         if layer_of(imported) > own:
-            problems.append(f"{where}: {module} ({LAYERS[own][0]}) imports {imported} ({LAYERS[layer_of(imported)][0]}), a layer above")
+            problems.append(
+                f"{where}: {module} ({LAYERS[own][0]}) imports {imported} ({LAYERS[layer_of(imported)][0]}), a layer above"
+            )
     return problems
 
 
@@ -83,10 +102,26 @@ def test_it_finds_no_import_of_a_layer_above_and_none_inside_a_function():
 @pytest.mark.parametrize(
     "path, source, problem",
     [
-        ("domain.py", "from decisions.models import Server\n", "decisions.domain (domain) imports decisions.models (models), a layer above"),
-        ("scoring.py", "from decisions import store\n", "decisions.scoring (pure) imports decisions.store (store), a layer above"),
-        ("configs/plan.py", "from ..models import Server\n", "decisions.configs.plan (configs) imports decisions.models (models)"),
-        ("models.py", "def clean():\n    from decisions import domain\n", "decisions.models imports decisions.domain inside a function"),
+        (
+            "domain.py",
+            "from decisions.models import Server\n",
+            "decisions.domain (domain) imports decisions.models (models), a layer above",
+        ),
+        (
+            "scoring.py",
+            "from decisions import store\n",
+            "decisions.scoring (pure) imports decisions.store (store), a layer above",
+        ),
+        (
+            "configs/plan.py",
+            "from ..models import Server\n",
+            "decisions.configs.plan (configs) imports decisions.models (models)",
+        ),
+        (
+            "models.py",
+            "def clean():\n    from decisions import domain\n",
+            "decisions.models imports decisions.domain inside a function",
+        ),
     ],
 )
 def test_it_catches_an_upward_or_a_function_level_import(path, source, problem):
@@ -94,4 +129,6 @@ def test_it_catches_an_upward_or_a_function_level_import(path, source, problem):
 
 
 def test_it_allows_imports_from_the_same_or_a_lower_layer():
-    assert problems_in(PACKAGE / "views.py", "from decisions import store\nfrom decisions.domain import Criteria\n") == []
+    assert (
+        problems_in(PACKAGE / "views.py", "from decisions import store\nfrom decisions.domain import Criteria\n") == []
+    )

@@ -69,9 +69,15 @@ def test_it_previews_as_the_recommendation_when_the_link_is_pasted(client):
     assert f"<title>{title} · Serverwise</title>" in html
     assert f'<meta property="og:title" content="{title}">' in html
     assert f'<meta name="twitter:title" content="{title}">' in html
-    assert '<meta property="og:description" content="Uvicorn is the standard choice for FastAPI. Native WebSocket support.' in html
+    assert (
+        '<meta property="og:description" content="Uvicorn is the standard choice for FastAPI. Native WebSocket support.'
+        in html
+    )
     permalink = "http://testserver/recommend/?framework=fastapi&amp;realtime=websockets"
-    assert f'<meta property="og:url" content="{permalink}">' in html and f'<link rel="canonical" href="{permalink}">' in html
+    assert (
+        f'<meta property="og:url" content="{permalink}">' in html
+        and f'<link rel="canonical" href="{permalink}">' in html
+    )
     assert '<meta name="twitter:card" content="summary">' in html
 
 

@@ -70,7 +70,9 @@ def test_it_gives_the_complete_result_page_without_javascript(new_tab):
     expect(page.locator("svg.chart rect")).to_have_count(10)
     expect(page.locator("#permalink")).to_have_value(tab.url(f"/recommend/?{ANSWERS}"))
     expect(page.locator(".answers-summary")).to_contain_text("3 of 12 questions answered")
-    expect(page.locator("meta[property='og:title']")).to_have_attribute("content", "Recommended: Uvicorn - FastAPI with WebSockets")
+    expect(page.locator("meta[property='og:title']")).to_have_attribute(
+        "content", "Recommended: Uvicorn - FastAPI with WebSockets"
+    )
     copy_buttons = page.locator("[data-copy]")
     expect(copy_buttons).to_have_count(5)  # the start command, three files and the permalink
     for index in range(5):
@@ -152,7 +154,11 @@ def test_it_downloads_a_config_file_and_the_bundle(tab):
     assert bundle.suggested_filename == "serverwise-gunicorn.zip"
     with zipfile.ZipFile(bundle.path()) as archive:
         names = set(archive.namelist())
-        assert {"serverwise-gunicorn/gunicorn.conf.py", "serverwise-gunicorn/Dockerfile", "serverwise-gunicorn/README.md"} <= names
+        assert {
+            "serverwise-gunicorn/gunicorn.conf.py",
+            "serverwise-gunicorn/Dockerfile",
+            "serverwise-gunicorn/README.md",
+        } <= names
         assert archive.read("serverwise-gunicorn/gunicorn.conf.py").decode() == text
 
 
