@@ -175,32 +175,51 @@ def unfit_reasons(server_slug: str, app: AppModel, choices: Mapping[str, str]) -
         reasons.append(("framework", app.framework, f"uWSGI serves WSGI only, and {app.label} is served over ASGI."))
     if server_slug == "uvicorn" and wsgi_only:
         reasons.append(
-            ("framework", app.framework, f"{app.label_capitalised} is WSGI only, and Uvicorn's WSGI mode is deprecated"
-             " (a fixed pool of 10 threads).")
-        )  # fmt: skip
+            (
+                "framework",
+                app.framework,
+                f"{app.label_capitalised} is WSGI only, and Uvicorn's WSGI mode is deprecated"
+                " (a fixed pool of 10 threads).",
+            )
+        )
     if server_slug == "uvicorn" and speaks_http2_itself(choices):
         reasons.append(
-            ("http", "http2", "Uvicorn speaks HTTP/2 only through zttp, which is experimental upstream; Hypercorn,"
-             " Granian and Gunicorn speak it maturely.")
-        )  # fmt: skip
+            (
+                "http",
+                "http2",
+                "Uvicorn speaks HTTP/2 only through zttp, which is experimental upstream; Hypercorn,"
+                " Granian and Gunicorn speak it maturely.",
+            )
+        )
     if server_slug in ("hypercorn", "granian") and wsgi_only and app.websockets:
         reasons.append(
-            ("realtime", "websockets", f"{SERVER_NAMES[server_slug]} turns WebSockets off for WSGI apps, so flask-sock"
-             " cannot work there: it needs a WSGI server that hands it the socket (Gunicorn).")
-        )  # fmt: skip
+            (
+                "realtime",
+                "websockets",
+                f"{SERVER_NAMES[server_slug]} turns WebSockets off for WSGI apps, so flask-sock"
+                " cannot work there: it needs a WSGI server that hands it the socket (Gunicorn).",
+            )
+        )
     if server_slug == "hypercorn" and app.framework == "django" and choices.get("http") == "http3":
         reasons.append(
-            ("http", "http3", "Hypercorn 0.18 sends Django's header names over HTTP/3 as Django writes them"
-             " (Content-Type), and HTTP/3 clients refuse mixed-case names as malformed: Django's answers never"
-             " arrive over QUIC.")
-        )  # fmt: skip
+            (
+                "http",
+                "http3",
+                "Hypercorn 0.18 sends Django's header names over HTTP/3 as Django writes them"
+                " (Content-Type), and HTTP/3 clients refuse mixed-case names as malformed: Django's answers never"
+                " arrive over QUIC.",
+            )
+        )
     waiting = [("realtime", "long-polling")] if app.held_requests else []
     waiting += [("workload", "high-concurrency")] if choices.get("workload") == "high-concurrency" else []
     if server_slug == "hypercorn" and wsgi_only and waiting:
         reasons.append(
-            (*waiting[0], "Hypercorn runs a WSGI app on asyncio's default thread pool (cores + 4 threads): a few"
-             " requests that wait would block every other request.")
-        )  # fmt: skip
+            (
+                *waiting[0],
+                "Hypercorn runs a WSGI app on asyncio's default thread pool (cores + 4 threads): a few"
+                " requests that wait would block every other request.",
+            )
+        )
     return reasons
 
 

@@ -39,19 +39,24 @@ class ScoringMatrixForm(forms.Form):
                 effect = self.effects.get((option.pk, server.pk))
                 key = self._key(option, server)
                 self.fields[f"points-{key}"] = forms.IntegerField(
-                    min_value=-MAX_POINTS, max_value=MAX_POINTS, initial=effect.points if effect else 0,
+                    min_value=-MAX_POINTS,
+                    max_value=MAX_POINTS,
+                    initial=effect.points if effect else 0,
                     label=f"{server.name} points for {option.label}",
                     widget=forms.NumberInput(attrs={"class": "points-input"}),
-                )  # fmt: skip
+                )
                 self.fields[f"excluded-{key}"] = forms.BooleanField(
-                    required=False, initial=effect.excluded if effect else False,
+                    required=False,
+                    initial=effect.excluded if effect else False,
                     label=f"{option.label} rules out {server.name}",
-                )  # fmt: skip
+                )
                 self.fields[f"reason-{key}"] = forms.CharField(
-                    required=False, max_length=300, initial=effect.reason if effect else "",
+                    required=False,
+                    max_length=300,
+                    initial=effect.reason if effect else "",
                     label=f"Reason for {server.name} when {option.label}",
                     widget=forms.Textarea(attrs={"rows": 2, "class": "reason-input"}),
-                )  # fmt: skip
+                )
 
     @staticmethod
     def _key(option: Option, server: Server) -> str:

@@ -72,9 +72,16 @@ def _key(request: HttpRequest) -> str:
     number, changed_at = criteria_stamp(request)
     encoding = "gzip" if re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")) else "identity"
     parts = (
-        BUILD_ID, str(number), changed_at.isoformat(), request.scheme, request.get_host(), request.path,
-        request.META.get("QUERY_STRING", ""), request.META.get("HTTP_HX_REQUEST", ""), encoding,
-    )  # fmt: skip
+        BUILD_ID,
+        str(number),
+        changed_at.isoformat(),
+        request.scheme,
+        request.get_host(),
+        request.path,
+        request.META.get("QUERY_STRING", ""),
+        request.META.get("HTTP_HX_REQUEST", ""),
+        encoding,
+    )
     return "sent:" + hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 

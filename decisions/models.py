@@ -157,7 +157,8 @@ class ConfigTemplate(models.Model):
         help_text="Comma-separated options of the deploy question, e.g. docker, kubernetes. Blank: every target.",
     )
     body = models.TextField(
-        help_text="Django template syntax, autoescape off; the variables are listed in decisions/configs.py (VARIABLES). "
+        help_text="Django template syntax, autoescape off; the variables are listed in decisions/configs.py "
+        "(VARIABLES). "
         "A line holding only {% %} tags leaves no line behind; a body that renders empty leaves the file out."
     )
     content_type = models.CharField(
@@ -229,9 +230,18 @@ def stored_criteria(version: int = 0, changed_at: datetime | None = None) -> Cri
 def _stored_questions(server_slugs: dict[int, str]) -> tuple[QuestionInfo, ...]:
     """Questions, options and effects in one query: a LEFT JOIN gives a row per (option, effect)."""
     rows = Option.objects.order_by("question__position", "question__slug", "position", "slug", "pk").values_list(
-        "question__slug", "question__text", "question__help_text", "pk", "slug", "label", "help_text",
-        "effects__server_id", "effects__points", "effects__excluded", "effects__reason",
-    )  # fmt: skip
+        "question__slug",
+        "question__text",
+        "question__help_text",
+        "pk",
+        "slug",
+        "label",
+        "help_text",
+        "effects__server_id",
+        "effects__points",
+        "effects__excluded",
+        "effects__reason",
+    )
     questions: dict[str, tuple[str, str, dict[int, tuple]]] = {}
     for q_slug, q_text, q_help, o_pk, o_slug, o_label, o_help, server_id, points, excluded, reason in rows:
         options = questions.setdefault(q_slug, (q_text, q_help, {}))[2]

@@ -9,10 +9,25 @@ from decisions.domain import split_slugs
 
 DEFAULT_CRITERIA = Path(__file__).parent / "seed" / "criteria.json"
 SERVER_FIELDS = (
-    "slug", "name", "position", "version", "summary", "interfaces", "protocols", "websockets", "maturity",
-    "strengths", "limitations", "when_to_use", "memory_article_mib", "memory_article_source",
-    "memory_rss_mib", "memory_pss_mib", "memory_uss_mib", "memory_measured_source",
-)  # fmt: skip
+    "slug",
+    "name",
+    "position",
+    "version",
+    "summary",
+    "interfaces",
+    "protocols",
+    "websockets",
+    "maturity",
+    "strengths",
+    "limitations",
+    "when_to_use",
+    "memory_article_mib",
+    "memory_article_source",
+    "memory_rss_mib",
+    "memory_pss_mib",
+    "memory_uss_mib",
+    "memory_measured_source",
+)
 QUESTION_FIELDS = ("slug", "text", "help_text", "position")
 OPTION_FIELDS = ("slug", "label", "help_text", "position")
 EFFECT_FIELDS = ("points", "excluded", "reason")

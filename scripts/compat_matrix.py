@@ -19,9 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from websockets.sync.client import connect as websocket_connect  # noqa: E402
+
 from tests import realapps  # noqa: E402
 from tests.serving import NotServing, Server, free_port, insecure_context, serving, throwaway_tls_pair  # noqa: E402
-from websockets.sync.client import connect as websocket_connect  # noqa: E402
 
 HOLD_SECONDS = 3.0
 PYTHON_ERROR = re.compile(r"[\w.]*(Error|Exception|Exit)\b(:|$)")
@@ -54,24 +55,49 @@ SETUPS = {
 
 # TLS in the server, h2 and http/1.1 offered by ALPN: (setup, command, kinds).
 TLS_SETUPS = [
-    ("gunicorn gthread 4 TLS h2", f"{GUNICORN} -k gthread --threads 4 {TLS_GUNICORN} {{app}}", ["flask", "django-wsgi"]),
+    (
+        "gunicorn gthread 4 TLS h2",
+        f"{GUNICORN} -k gthread --threads 4 {TLS_GUNICORN} {{app}}",
+        ["flask", "django-wsgi"],
+    ),
     ("gunicorn asgi TLS h2", f"{GUNICORN} -k asgi {TLS_GUNICORN} {{app}}", ["fastapi", "django-channels"]),
     ("gunicorn sync TLS h2", f"{GUNICORN} -k sync {TLS_GUNICORN} {{app}}", ["flask"]),
-    ("hypercorn asyncio TLS", f"{HYPERCORN} -k asyncio --certfile {{cert}} --keyfile {{key}} {{app}}", ["fastapi", "django-channels"]),
+    (
+        "hypercorn asyncio TLS",
+        f"{HYPERCORN} -k asyncio --certfile {{cert}} --keyfile {{key}} {{app}}",
+        ["fastapi", "django-channels"],
+    ),
     ("hypercorn trio TLS", f"{HYPERCORN} -k trio --certfile {{cert}} --keyfile {{key}} {{app}}", ["starlette"]),
-    ("uvicorn TLS", "uvicorn --host 127.0.0.1 --port {port} --ssl-certfile {cert} --ssl-keyfile {key} {app}", ["fastapi"]),
-    ("granian asgi TLS", f"{GRANIAN} --interface asgi --ssl-certificate {{cert}} --ssl-keyfile {{key}} {{app}}", ["fastapi"]),
-    ("granian wsgi TLS", f"{GRANIAN} --interface wsgi --ssl-certificate {{cert}} --ssl-keyfile {{key}} {{app}}", ["flask"]),
-]  # fmt: skip
+    (
+        "uvicorn TLS",
+        "uvicorn --host 127.0.0.1 --port {port} --ssl-certfile {cert} --ssl-keyfile {key} {app}",
+        ["fastapi"],
+    ),
+    (
+        "granian asgi TLS",
+        f"{GRANIAN} --interface asgi --ssl-certificate {{cert}} --ssl-keyfile {{key}} {{app}}",
+        ["fastapi"],
+    ),
+    (
+        "granian wsgi TLS",
+        f"{GRANIAN} --interface wsgi --ssl-certificate {{cert}} --ssl-keyfile {{key}} {{app}}",
+        ["flask"],
+    ),
+]
 
-H2C_SETUP = ("gunicorn gthread 4 h2c prior-knowledge",
-             f"{GUNICORN} -k gthread --threads 4 --http-protocols h2,h1 --http2-cleartext prior-knowledge {{app}}")  # fmt: skip
+H2C_SETUP = (
+    "gunicorn gthread 4 h2c prior-knowledge",
+    f"{GUNICORN} -k gthread --threads 4 --http-protocols h2,h1 --http2-cleartext prior-knowledge {{app}}",
+)
 
 H3_SETUPS = [
-    (f"hypercorn {worker} -w {workers} quic", f"hypercorn -b 127.0.0.1:{{port}} --quic-bind 127.0.0.1:{{port}} "
-     f"-w {workers} -k {worker} --certfile {{cert}} --keyfile {{key}} {{app}}")
+    (
+        f"hypercorn {worker} -w {workers} quic",
+        f"hypercorn -b 127.0.0.1:{{port}} --quic-bind 127.0.0.1:{{port}} "
+        f"-w {workers} -k {worker} --certfile {{cert}} --keyfile {{key}} {{app}}",
+    )
     for workers, worker in ((1, "asyncio"), (2, "asyncio"), (1, "trio"), (2, "trio"))
-]  # fmt: skip
+]
 
 
 @dataclass
@@ -81,8 +107,14 @@ class Cell:
     checks: dict[str, str]  # check name -> "works ..." or "fails: ..."
 
 
-def run_cell(kind: str, setup: str, command: str, logs: Path, tls: bool = False,
-             extra: Callable[[Server], dict[str, str]] | None = None) -> Cell:  # fmt: skip
+def run_cell(
+    kind: str,
+    setup: str,
+    command: str,
+    logs: Path,
+    tls: bool = False,
+    extra: Callable[[Server], dict[str, str]] | None = None,
+) -> Cell:
     checks: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="serverwise-matrix-") as name:
         folder = Path(name)

@@ -24,8 +24,12 @@ COMMANDS = {
     "wsgi": "gunicorn --workers 1 --bind 127.0.0.1:{port} {app}",
     "asgi": "uvicorn {app} --host 127.0.0.1 --port {port} --workers 1",
 }
-FRAMEWORKS = {"django": ("django-wsgi", "wsgi", "other-wsgi"), "flask": ("flask", "wsgi", "other-wsgi"),
-              "fastapi": ("fastapi", "asgi", "other-asgi"), "starlette": ("starlette", "asgi", "other-asgi")}  # fmt: skip
+FRAMEWORKS = {
+    "django": ("django-wsgi", "wsgi", "other-wsgi"),
+    "flask": ("flask", "wsgi", "other-wsgi"),
+    "fastapi": ("fastapi", "asgi", "other-asgi"),
+    "starlette": ("starlette", "asgi", "other-asgi"),
+}
 
 
 GUNICORN_ASGI_WORKERS = ("asgi", "uvicorn_worker.UvicornWorker")

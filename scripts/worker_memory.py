@@ -3,8 +3,8 @@
 Each setup runs two workers on the project of `django-admin startproject` (tests/realapps.py), answers
 REQUESTS GETs of / and then reads Pss and Rss from /proc/<worker>/smaps_rollup of each worker process (the
 master's children). Pss charges a page shared by n processes 1/n to each: a Gunicorn worker forked from its
-master shares the interpreter and Gunicorn with it, and with --preload Django and the project too; Uvicorn's and Hypercorn's workers are spawned (a fresh interpreter
-that imports everything again) and share little.
+master shares the interpreter and Gunicorn with it, and with --preload Django and the project too; Uvicorn's and
+Hypercorn's workers are spawned (a fresh interpreter that imports everything again) and share little.
 """
 
 import sys
@@ -59,8 +59,10 @@ def measure(kind: str, command: str) -> list[tuple[int, str, dict[str, int]]]:
 def main() -> None:
     for setup, (kind, command) in SETUPS.items():
         for pid, cmdline, memory in measure(kind, command):
-            print(f"{setup:34} pid {pid:7} Pss {memory['Pss'] / 1024:6.1f} MiB  Rss {memory['Rss'] / 1024:6.1f} MiB"
-                  f"  {cmdline}")  # fmt: skip
+            print(
+                f"{setup:34} pid {pid:7} Pss {memory['Pss'] / 1024:6.1f} MiB  Rss {memory['Rss'] / 1024:6.1f} MiB"
+                f"  {cmdline}"
+            )
 
 
 if __name__ == "__main__":

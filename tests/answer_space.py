@@ -12,7 +12,6 @@ import itertools
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
 
 from decisions.appmodel import app_model, unfit_reasons
 from decisions.domain import Criteria
@@ -28,7 +27,7 @@ def options(criteria: Criteria, slug: str) -> tuple[str | None, ...]:
 def answer_sets(criteria: Criteria, slugs) -> Iterator[dict[str, str]]:
     """Every combination of the questions' answers, as choices (unanswered ones left out)."""
     for values in itertools.product(*(options(criteria, slug) for slug in slugs)):
-        yield {slug: value for slug, value in zip(slugs, values) if value is not None}
+        yield {slug: value for slug, value in zip(slugs, values, strict=True) if value is not None}
 
 
 def space_size(criteria: Criteria) -> int:
@@ -51,6 +50,7 @@ class Space:
         self.servers = tuple(server.slug for server in criteria.servers)
         self.order = {server.slug: (server.position, server.slug) for server in criteria.servers}
         self.rest = tuple(q.slug for q in criteria.questions if q.slug not in FEATURES)
+        self._best_memo: dict[tuple, tuple[Outcome, ...]] = {}
         self.rest_vectors: Counter = Counter()
         self.rest_examples: dict[tuple, dict[str, str]] = {}
         for choices in answer_sets(criteria, self.rest):
@@ -81,8 +81,13 @@ class Space:
         )
         return self._best(points, excluded | unfit)
 
-    @cache
     def _best(self, points: tuple[int, ...], excluded: frozenset[str]) -> tuple[Outcome, ...]:
+        """Memoised: many feature sets share their points and exclusions."""
+        if (points, excluded) not in self._best_memo:
+            self._best_memo[points, excluded] = self._walk_rest(points, excluded)
+        return self._best_memo[points, excluded]
+
+    def _walk_rest(self, points: tuple[int, ...], excluded: frozenset[str]) -> tuple[Outcome, ...]:
         counts: Counter = Counter()
         examples: dict[str | None, dict[str, str]] = {}
         for vector, times in self.rest_vectors.items():

@@ -2,10 +2,9 @@ from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
+from bundles import LAST_FIT, NOTHING_FITS
 from django.core.cache import cache
 from django.core.management import call_command
-
-from bundles import LAST_FIT, NOTHING_FITS
 from services import Postgres, Redis
 
 from decisions import store

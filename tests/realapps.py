@@ -40,8 +40,9 @@ def hello(kind: str) -> bytes:
     return f"hello from {FRAMEWORK_NAMES[kind]}".encode()
 
 
-def build(kind: str, folder: Path, app_path: str | None = None, *, websockets: bool = False,
-          async_views: bool = False) -> str:  # fmt: skip
+def build(
+    kind: str, folder: Path, app_path: str | None = None, *, websockets: bool = False, async_views: bool = False
+) -> str:
     """Writes a `kind` app into `folder` at `app_path` (the kind's usual one if None) and returns the path."""
     app_path = app_path or DEFAULT_APP_PATHS[kind]
     module, _, attribute = app_path.partition(":")
@@ -88,9 +89,10 @@ def _django_project(kind: str, folder: Path, module: str, attribute: str) -> Non
     (project / "views.py").write_text(DJANGO_VIEWS)
     urls = project / "urls.py"
     urls.write_text(
-        urls.read_text().replace("from django.urls import path", f"from django.urls import path\n\nfrom {package} import views")
+        urls.read_text()
+        .replace("from django.urls import path", f"from django.urls import path\n\nfrom {package} import views")
         .replace("urlpatterns = [", DJANGO_URLS)
-    )  # fmt: skip
+    )
     if kind == "django-channels":
         (project / "consumers.py").write_text(CHANNELS_CONSUMER)
         (project / "asgi.py").write_text(CHANNELS_ASGI.replace("{package}", package))

@@ -148,8 +148,21 @@ class Redis:
         return f"redis://{HOST}:{self.port}/0"
 
     def start(self) -> None:
-        args = ["redis-server", "--bind", HOST, "--port", str(self.port), "--save", "", "--appendonly", "no",
-                "--dir", str(self.folder), "--logfile", str(self.folder / "redis.log")]  # fmt: skip
+        args = [
+            "redis-server",
+            "--bind",
+            HOST,
+            "--port",
+            str(self.port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.folder),
+            "--logfile",
+            str(self.folder / "redis.log"),
+        ]
         self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL)
         wait_for(lambda: port_open(self.port), "redis-server did not listen", log=self.folder / "redis.log")
 
@@ -190,8 +203,12 @@ class Gunicorn:
         with self.log.open("a") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-c", str(self.config)],
-                cwd=BASE_DIR, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+                cwd=BASE_DIR,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         wait_for(self._serving, f"gunicorn {self.name} did not answer /health", timeout=60, log=self.log)
 
     def _serving(self) -> bool:
@@ -251,7 +268,9 @@ class Nginx:
             stdin=subprocess.DEVNULL,
         )
         for port in ports:
-            wait_for(lambda: port_open(port), f"nginx did not listen on {port}", log=self.folder / "error.log")
+            wait_for(
+                lambda port=port: port_open(port), f"nginx did not listen on {port}", log=self.folder / "error.log"
+            )
 
     def destroy(self) -> None:
         _end(self.process, signal.SIGQUIT)  # nginx's graceful stop

@@ -285,8 +285,12 @@ class _H3Client(QuicConnectionProtocol):
 
     async def get(self, authority: str, path: str) -> Answer:
         stream_id = self._quic.get_next_available_stream_id()
-        headers = [(b":method", b"GET"), (b":scheme", b"https"), (b":authority", authority.encode()),
-                   (b":path", path.encode())]  # fmt: skip
+        headers = [
+            (b":method", b"GET"),
+            (b":scheme", b"https"),
+            (b":authority", authority.encode()),
+            (b":path", path.encode()),
+        ]
         self._http.send_headers(stream_id, headers, end_stream=True)
         answer = asyncio.get_running_loop().create_future()
         self._answers[stream_id] = (answer, [0], bytearray())
@@ -348,8 +352,25 @@ def throwaway_tls_pair(folder: Path) -> tuple[Path, Path]:
     """A self-signed certificate and key for localhost, made now, valid for a day."""
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
-         "-subj", "/CN=localhost", "-keyout", key, "-out", cert],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            key,
+            "-out",
+            cert,
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key

@@ -90,9 +90,17 @@ def plan_class(plan: ServerPlan) -> tuple:
     the protocols (the start command's shape follows from these)."""
     app = plan.app
     return (
-        plan.server.slug, plan.interface, tuple(extension.name for extension in app.extensions), plan.worker_class,
-        plan.model, app.websockets, app.held_requests, plan.http2, plan.quic, plan.tls_in_app,
-    )  # fmt: skip
+        plan.server.slug,
+        plan.interface,
+        tuple(extension.name for extension in app.extensions),
+        plan.worker_class,
+        plan.model,
+        app.websockets,
+        app.held_requests,
+        plan.http2,
+        plan.quic,
+        plan.tls_in_app,
+    )
 
 
 def walk() -> tuple[Counter, dict[tuple, list[dict[str, str]]], list[str]]:
@@ -107,7 +115,6 @@ def walk() -> tuple[Counter, dict[tuple, list[dict[str, str]]], list[str]]:
                 continue
             choices = RecordingChoices(features)
             plan = plan_for(SERVERS[outcome.recommended], Answers(choices=choices))
-            plan.argv  # the start command reads the plan only; read it with the rest
             if choices.read - set(FEATURES):
                 problems.append(f"the plan read {choices.read - set(FEATURES)}, which the walk does not vary")
             problems += [f"{outcome.recommended} for {features}: {problem}" for problem in mismatches(plan, features)]

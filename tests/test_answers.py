@@ -1,7 +1,6 @@
 """Parsing and validating answers from a query string. No database."""
 
 import pytest
-
 from bundles import CRITERIA
 
 from decisions.answers import Answers, InvalidAnswers, parse

@@ -30,8 +30,17 @@ REPRESENTATIVES = representatives(CLASSES)
 
 def class_id(key: tuple) -> str:
     server, interface, extensions, worker_class, model, websockets, held, http2, quic, tls = key
-    parts = [server, interface, *extensions, worker_class or model, "ws" if websockets else "", "held" if held else "",
-             "h2" if http2 else "", "h3" if quic else "", "tls" if tls else ""]  # fmt: skip
+    parts = [
+        server,
+        interface,
+        *extensions,
+        worker_class or model,
+        "ws" if websockets else "",
+        "held" if held else "",
+        "h2" if http2 else "",
+        "h3" if quic else "",
+        "tls" if tls else "",
+    ]
     return "-".join(part.replace(" ", "").replace("'", "") for part in parts if part)
 
 
@@ -78,8 +87,13 @@ def test_it_serves_the_real_app_from_the_bundle(client, features, tmp_path):
     for name, content in files.items():
         (tmp_path / name).write_text(content)
     kind = app_kind(features, plan)
-    realapps.build(kind, tmp_path, plan["app"], websockets=features.get("realtime") == "websockets",
-                   async_views=features.get("async") == "yes")  # fmt: skip
+    realapps.build(
+        kind,
+        tmp_path,
+        plan["app"],
+        websockets=features.get("realtime") == "websockets",
+        async_views=features.get("async") == "yes",
+    )
 
     with serving(command, tmp_path, port, tls=plan["tls_in_app"]) as server:
         answer = server.expect("/", realapps.hello(kind))

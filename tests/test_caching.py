@@ -7,6 +7,10 @@ import pytest
 from decisions.models import CriteriaVersion, Effect
 
 pytestmark = pytest.mark.django_db
+ALL_ANSWERED = (
+    "framework=fastapi&async=yes&realtime=websockets&http=http2&current=none&bottleneck=no"
+    "&workload=high-concurrency&memory=tight&priority=proven&deploy=docker&tls=proxy&asynclib=asyncio"
+)
 PAGES = ["/", "/recommend/", "/recommend.json", "/recommend/configs/README.md", "/recommend/bundle.zip"]
 
 
@@ -42,7 +46,7 @@ def test_it_changes_the_etag_and_the_answer_when_criteria_change(client):
 
 @pytest.mark.parametrize("page", PAGES)
 def test_it_costs_one_query_while_the_criteria_are_unchanged(client, page, django_assert_num_queries):
-    query = "framework=fastapi&async=yes&realtime=websockets&http=http2&current=none&bottleneck=no&workload=high-concurrency&memory=tight&priority=proven&deploy=docker&tls=proxy&asynclib=asyncio"
+    query = ALL_ANSWERED
     client.get(f"{page}?{query}")
     with django_assert_num_queries(1):  # the criteria version
         assert client.get(f"{page}?{query}&cores=3").status_code == 200
@@ -52,7 +56,7 @@ def test_it_costs_one_query_while_the_criteria_are_unchanged(client, page, djang
 def test_it_reloads_changed_criteria_in_a_fixed_number_of_queries(
     client, page, fresh_store, django_assert_max_num_queries
 ):
-    query = "framework=fastapi&async=yes&realtime=websockets&http=http2&current=none&bottleneck=no&workload=high-concurrency&memory=tight&priority=proven&deploy=docker&tls=proxy&asynclib=asyncio"
+    query = ALL_ANSWERED
     # the version, then servers, options with their questions and effects in one join, config templates
     with django_assert_max_num_queries(4):
         assert client.get(f"{page}?{query}").status_code == 200

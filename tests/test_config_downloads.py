@@ -4,9 +4,8 @@ import io
 import zipfile
 
 import pytest
-from django.utils.html import escape
-
 from bundles import CRITERIA
+from django.utils.html import escape
 
 from decisions.answers import Answers
 from decisions.configs.plan import plan_for

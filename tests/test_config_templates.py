@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from decisions import store
 from decisions.answers import Answers
 from decisions.configs import render as configs
-from decisions.scoring import rank
 from decisions.models import ConfigTemplate, CriteriaVersion
+from decisions.scoring import rank
 
 pytestmark = pytest.mark.django_db
 
@@ -16,9 +16,17 @@ def test_it_seeds_every_template_from_the_seed_files():
     stored = store.current_templates(store.current())
     assert sorted(stored, key=lambda t: t.filename) == sorted(configs.seed_templates(), key=lambda t: t.filename)
     assert {t.filename for t in stored} == {
-        "gunicorn.conf.py", "uwsgi.ini", "hypercorn.toml", "app.service", "supervisor.conf",
-        "Dockerfile", ".dockerignore", "kubernetes.yaml", "nginx.conf", "README.md",
-    }  # fmt: skip
+        "gunicorn.conf.py",
+        "uwsgi.ini",
+        "hypercorn.toml",
+        "app.service",
+        "supervisor.conf",
+        "Dockerfile",
+        ".dockerignore",
+        "kubernetes.yaml",
+        "nginx.conf",
+        "README.md",
+    }
     for template in ConfigTemplate.objects.all():
         template.full_clean()  # every seed passes the rules an admin's edit must pass
 
@@ -59,7 +67,8 @@ def errors_of(template: ConfigTemplate) -> dict:
 def test_clean_refuses_a_syntax_error_with_its_line():
     errors = errors_of(edited(body="upstream app {\n    server {{ upstream }};\n{% if websockets %}\n}\n"))
     assert errors["body"] == [
-        "Template 'nginx site' (nginx.conf), line 3: Unclosed tag on line 3: 'if'. Looking for one of: elif, else, endif."
+        "Template 'nginx site' (nginx.conf), line 3: Unclosed tag on line 3: 'if'."
+        " Looking for one of: elif, else, endif."
     ]
 
 

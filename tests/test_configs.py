@@ -12,7 +12,6 @@ import tomllib
 
 import pytest
 import yaml
-
 from bundles import (
     CRITERIA,
     NOTHING_FITS,
@@ -89,7 +88,7 @@ def test_it_uses_the_real_setting_names_never_the_articles():
 
 
 def test_it_sets_quic_bind_if_and_only_if_hypercorn_serves_http3():
-    for name, server, deploy, files in ALL_BUNDLES:
+    for name, server, _deploy, files in ALL_BUNDLES:
         if server == "hypercorn":
             settings = tomllib.loads(files["hypercorn.toml"])
             assert ("quic_bind" in settings) == (ANSWER_SETS[name].get("http") == "http3"), name
@@ -182,8 +181,8 @@ START_COMMANDS = {
     "hypercorn": "hypercorn -c hypercorn.toml main:app",
     "uvicorn": "uvicorn main:app --host 127.0.0.1 --port 8000 --workers 2 --proxy-headers --forwarded-allow-ips"
     " 127.0.0.1,::1 --limit-max-requests 1000 --limit-max-requests-jitter 50 --timeout-graceful-shutdown 30",
-    "granian": "granian --interface asgi --host 127.0.0.1 --port 8000 --workers 2 --http 1 --no-ws --workers-lifetime 3600"
-    " --workers-kill-timeout 30 --respawn-failed-workers --access-log main:app",
+    "granian": "granian --interface asgi --host 127.0.0.1 --port 8000 --workers 2 --http 1 --no-ws"
+    " --workers-lifetime 3600 --workers-kill-timeout 30 --respawn-failed-workers --access-log main:app",
 }
 
 
@@ -218,7 +217,6 @@ def test_uvicorn_and_granian_take_tls_and_http2_on_the_command_line():
 @pytest.mark.parametrize("deploy", DEPLOYS)
 def test_the_deploy_files_start_the_server_with_the_start_command(deploy):
     for server in SERVERS:
-        a = answers(framework="fastapi", deploy=deploy)
         files, command = (
             bundle(server, framework="fastapi", deploy=deploy),
             start_command(server, framework="fastapi", deploy=deploy),
@@ -246,7 +244,6 @@ def test_the_deploy_files_start_the_server_with_the_start_command(deploy):
 
 
 def test_the_kubernetes_deployment_is_consistent():
-    a = answers(framework="django", cores=4, port=9000, deploy="kubernetes")
     files = bundle("gunicorn", framework="django", cores=4, port=9000, deploy="kubernetes")
     deployment, service = yaml.safe_load_all(files["kubernetes.yaml"])
     assert (deployment["kind"], service["kind"]) == ("Deployment", "Service")
@@ -272,14 +269,14 @@ def test_kubernetes_mounts_the_certificate_when_tls_ends_in_the_app():
 
 
 def test_nginx_passes_websocket_upgrades_if_and_only_if_the_app_holds_websockets():
-    for name, server, deploy, files in ALL_BUNDLES:
+    for name, server, _deploy, files in ALL_BUNDLES:
         if "nginx.conf" in files:
             upgrades = "proxy_set_header Upgrade $http_upgrade;" in files["nginx.conf"]
             assert upgrades == (ANSWER_SETS[name].get("realtime") == "websockets"), (name, server)
 
 
 def test_nginx_ends_tls_if_and_only_if_the_proxy_does():
-    for name, server, deploy, files in ALL_BUNDLES:
+    for name, server, _deploy, files in ALL_BUNDLES:
         tls = ANSWER_SETS[name].get("tls")
         in_app = tls == "app" or (server == "hypercorn" and ANSWER_SETS[name].get("http") == "http3")
         assert ("nginx.conf" in files) == (not in_app), (name, server)
@@ -390,7 +387,10 @@ def test_a_broken_template_is_a_config_error_naming_it_and_its_line(body, messag
 
 
 def test_lines_that_hold_only_tags_leave_nothing_behind():
-    body = "a\n  {% if workers %}\nworkers = {{ workers }}\n{% endif %}\n{# a note #}\nb{% if tls_in_app %} tls{% endif %}\n"
+    body = (
+        "a\n  {% if workers %}\nworkers = {{ workers }}\n{% endif %}\n{# a note #}\n"
+        "b{% if tls_in_app %} tls{% endif %}\n"
+    )
     assert render(body)[0].content == "a\nworkers = 5\nb\n"
 
 

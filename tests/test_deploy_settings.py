@@ -24,8 +24,12 @@ def check_deploy(environment: dict[str, str]) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=BASE_DIR, env=clean | environment, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=BASE_DIR,
+        env=clean | environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_it_passes_check_deploy_with_the_readmes_production_environment():
@@ -62,7 +66,16 @@ def test_it_warns_when_a_production_setting_is_left_out(left_out, warning):
 def test_it_shares_the_cache_in_redis_only_when_given_redis_url(redis_url, backend):
     clean = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.core.cache import caches; print(type(caches['default']).__name__)"],
-        cwd=BASE_DIR, env=clean | {"REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE": "guide.settings"}, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.core.cache import caches;"
+            " print(type(caches['default']).__name__)",
+        ],
+        cwd=BASE_DIR,
+        env=clean | {"REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE": "guide.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.stdout.strip() == backend, result.stderr

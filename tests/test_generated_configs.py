@@ -10,7 +10,6 @@ import dataclasses
 import functools
 
 import pytest
-
 from bundles import CRITERIA, SERVERS, TEMPLATES
 
 from decisions.answers import Answers
@@ -152,8 +151,8 @@ def test_the_profiles_reach_every_branch_of_the_templates():
     assert not missing
 
 
-# validate() checks what the real tools let through (docs/sources.md, "How each file is validated"): these prove that it does so on
-# the files Serverwise writes, not only on hand-written samples.
+# validate() checks what the real tools let through (docs/sources.md, "How each file is validated"): these prove
+# that it does so on the files Serverwise writes, not only on hand-written samples.
 def generated(server: str, deploy: str, filename: str) -> str:
     return next(f.content for f in bundle(server, deploy, "unanswered") if f.filename == filename)
 

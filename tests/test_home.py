@@ -45,8 +45,8 @@ def test_it_names_in_the_footer_the_releases_the_criteria_hold_and_when_they_wer
     granian.save()
     footer = client.get("/").content.decode().split('<footer class="site-footer">')[1]
     assert (
-        f"Facts checked against Gunicorn 27.0.1, Uvicorn 0.54.0, Hypercorn 0.18.0, Granian 3.0.0 and uWSGI 2.0.31 in {CHECKED_IN}."
-        in footer
+        "Facts checked against Gunicorn 27.0.1, Uvicorn 0.54.0, Hypercorn 0.18.0, Granian 3.0.0 and uWSGI 2.0.31"
+        f" in {CHECKED_IN}." in footer
     )
 
 

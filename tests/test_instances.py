@@ -21,7 +21,6 @@ from urllib.parse import urlencode
 
 import psycopg
 import pytest
-
 from services import BASE_DIR, HOST, Gunicorn, Nginx, free_port, status
 from test_deploy_settings import readme_environment
 
@@ -175,10 +174,27 @@ def nginx_site(https_port: int, http_port: int, a: Gunicorn, b: Gunicorn, folder
     """deploy/nginx-serverwise.conf with this run's ports and a throwaway certificate."""
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
-         "-subj", f"/CN={SITE_HOST}", "-keyout", key, "-out", cert],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            f"/CN={SITE_HOST}",
+            "-keyout",
+            key,
+            "-out",
+            cert,
+        ],
+        check=True,
+        capture_output=True,
+    )
     site = (BASE_DIR / "deploy" / "nginx-serverwise.conf").read_text()
     changes = {
         "server 127.0.0.1:8001 ": f"server 127.0.0.1:{a.port} ",
@@ -225,8 +241,9 @@ def edit_scoring(visitor: Visitor, site: Site, option: str, server: str, points:
     """Saves one cell of the framework question's scoring matrix through the admin's own form."""
     question_pk, option_pk = site.row(
         "SELECT q.id, o.id FROM decisions_option o JOIN decisions_question q ON q.id = o.question_id "
-        "WHERE q.slug = 'framework' AND o.slug = %s", option,
-    )  # fmt: skip
+        "WHERE q.slug = 'framework' AND o.slug = %s",
+        option,
+    )
     (server_pk,) = site.row("SELECT id FROM decisions_server WHERE slug = %s", server)
     url = f"/admin/decisions/question/{question_pk}/scoring/"
     fields = FormFields(visitor.get(url).text).fields
@@ -345,10 +362,26 @@ def test_it_locks_out_through_nginx_across_instances_whatever_x_forwarded_for_sa
 # Last: nginx may pass the restarted instance over for its fail_timeout, which the lockout test would notice.
 def test_it_answers_every_request_under_load_while_an_instance_restarts(seeded):
     wrk = subprocess.Popen(
-        ["wrk", "--threads", "2", "--connections", "8", "--duration", "10s", "--timeout", "10s", "--script", str(WRK_SCRIPT),
-         "--header", f"Host: {SITE_HOST}", f"https://{HOST}:{seeded.https_port}"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        [
+            "wrk",
+            "--threads",
+            "2",
+            "--connections",
+            "8",
+            "--duration",
+            "10s",
+            "--timeout",
+            "10s",
+            "--script",
+            str(WRK_SCRIPT),
+            "--header",
+            f"Host: {SITE_HOST}",
+            f"https://{HOST}:{seeded.https_port}",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     time.sleep(2)
     seeded.b.restart()  # SIGTERM, then a new master on the same port, answering /health
     assert wrk.poll() is None, "the restart outlasted the load"

@@ -89,7 +89,8 @@ def problems_in(path: Path, source: str) -> list[str]:
             problems.append(f"{where}: {module} imports {imported} inside a function")
         if layer_of(imported) > own:
             problems.append(
-                f"{where}: {module} ({LAYERS[own][0]}) imports {imported} ({LAYERS[layer_of(imported)][0]}), a layer above"
+                f"{where}: {module} ({LAYERS[own][0]}) imports {imported}"
+                f" ({LAYERS[layer_of(imported)][0]}), a layer above"
             )
     return problems
 

@@ -19,8 +19,9 @@ def gunicorn_settings(**choices) -> dict:
 
 def test_it_serves_django_websockets_from_asgi_py_on_every_server_that_can():
     assert gunicorn_settings(framework="django", realtime="websockets", **{"async": "no"}) | {
-        "wsgi_app": "mysite.asgi:application", "worker_class": "asgi"
-    } == gunicorn_settings(framework="django", realtime="websockets", **{"async": "no"})  # fmt: skip
+        "wsgi_app": "mysite.asgi:application",
+        "worker_class": "asgi",
+    } == gunicorn_settings(framework="django", realtime="websockets", **{"async": "no"})
     assert (
         shlex.split(start_command("uvicorn", framework="django", realtime="websockets"))[1] == "mysite.asgi:application"
     )

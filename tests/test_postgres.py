@@ -15,12 +15,12 @@ from django.db import connection, connections, transaction
 from django.db.utils import load_backend
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from test_admin import key, matrix_data
 
 from decisions import store
 from decisions.forms import ScoringMatrixForm
 from decisions.models import CriteriaVersion, Effect, Question, Server
 from decisions.seeding import DEFAULT_CRITERIA
-from test_admin import key, matrix_data
 
 pytestmark = pytest.mark.slow
 

@@ -82,8 +82,12 @@ def seen_by_app(port: int, headers: dict[str, str]) -> dict:
         connection.close()
 
 
-FORGED = {"Host": "serverwise.test", "X-Forwarded-Host": "evil.example", "X-Forwarded-For": "203.0.113.9",
-          "X-Forwarded-Proto": "https"}  # fmt: skip
+FORGED = {
+    "Host": "serverwise.test",
+    "X-Forwarded-Host": "evil.example",
+    "X-Forwarded-For": "203.0.113.9",
+    "X-Forwarded-Proto": "https",
+}
 
 
 def test_a_client_cannot_forge_forwarded_headers_through_the_bundles_nginx(tmp_path):

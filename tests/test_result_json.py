@@ -1,7 +1,5 @@
 import pytest
-
 from bundles import CRITERIA
-
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,6 @@
 """The article's "when to use it" statements, pinned against the seeded criteria. No database."""
 
 import pytest
-
 from bundles import CRITERIA, NOTHING_FITS, criteria_where_nothing_fits
 
 from decisions.scoring import rank

@@ -3,10 +3,9 @@
 import json
 
 import pytest
+from bundles import CRITERIA
 from django.core.management import call_command
 from django.urls import NoReverseMatch, get_resolver, reverse
-
-from bundles import CRITERIA
 
 from decisions.models import CriteriaVersion, Effect, Option, Question, Server
 from decisions.store import current

@@ -224,7 +224,8 @@ BUNDLE = {path.name: path.read_text() for path in SAMPLES.iterdir()}
         "hypercorn -c hypercorn.toml main:app",
         "uvicorn main:app --host 127.0.0.1 --port 8000 --workers 2",
         "granian --interface asgi --host 127.0.0.1 --port 8000 --workers 2 main:app",
-        f"granian --interface wsgi --ssl-certificate {validation.CERT_PATH} --ssl-keyfile {validation.KEY_PATH} app:application",
+        f"granian --interface wsgi --ssl-certificate {validation.CERT_PATH}"
+        f" --ssl-keyfile {validation.KEY_PATH} app:application",
     ],
 )
 def test_it_passes_good_start_commands(command):

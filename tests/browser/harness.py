@@ -47,7 +47,8 @@ BLOCKING_IMPACTS = ("serious", "critical")
 # Reports each Content Security Policy violation to the harness, in case the browser does not log it as an error.
 CSP_REPORTER = "reportCspViolation"
 CSP_LISTENER = f"""document.addEventListener("securitypolicyviolation", (event) => window.{CSP_REPORTER}(
-  `${{event.effectiveDirective}} blocked ${{event.blockedURI}}${{event.sourceFile ? ` from ${{event.sourceFile}}` : ""}}`))"""
+  `${{event.effectiveDirective}} blocked ${{event.blockedURI}}`
+  + (event.sourceFile ? ` from ${{event.sourceFile}}` : "")))"""
 
 
 def require_chromium() -> Path:

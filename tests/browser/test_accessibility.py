@@ -3,10 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
-from decisions.models import ConfigTemplate, Question
-
 from browser.harness import PUBLIC_PAGES
 from browser.test_flows import answer, assert_focus_is_visible
+from decisions.models import ConfigTemplate, Question
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -6,9 +6,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from decisions.models import Question
-
 from browser.harness import ANSWERS
+from decisions.models import Question
 
 
 def answer(page, question: str, option: str) -> None:
@@ -134,7 +133,8 @@ def assert_focus_is_visible(page) -> None:
             const focused = document.activeElement;
             const drawn = focused.closest('label.option') || focused;
             const style = getComputedStyle(drawn);
-            return {element: focused.outerHTML.slice(0, 80), style: style.outlineStyle, width: parseFloat(style.outlineWidth)};
+            const width = parseFloat(style.outlineWidth);
+            return {element: focused.outerHTML.slice(0, 80), style: style.outlineStyle, width: width};
         }"""
     )
     assert ring["style"] != "none" and ring["width"] >= 2, f"no visible focus on {ring['element']}"

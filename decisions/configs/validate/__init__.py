@@ -39,10 +39,12 @@ __all__ = ["Verdict", "stand_in_app", "validate", "validate_command"]
 def validate(filename: str, content: str, *, app: str | None = None) -> Verdict:
     """Runs the real tool for this kind of file. `app` is Gunicorn's APP when the file sets no wsgi_app."""
     name = Path(filename).name
-    for pattern, tool, validator in _VALIDATORS:
-        if fnmatch.fnmatchcase(name, pattern):
-            return checked(filename, tool, lambda check: validator(check, name, content, app))
-    return Verdict(filename, False, "none", (f"Serverwise has no validator for {filename!r}",))
+    matching = ((tool, validator) for pattern, tool, validator in _VALIDATORS if fnmatch.fnmatchcase(name, pattern))
+    found = next(matching, None)
+    if found is None:
+        return Verdict(filename, False, "none", (f"Serverwise has no validator for {filename!r}",))
+    tool, validator = found
+    return checked(filename, tool, lambda check: validator(check, name, content, app))
 
 
 def validate_command(command: str, files: Mapping[str, str] | None = None) -> Verdict:

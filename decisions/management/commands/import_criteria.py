@@ -10,7 +10,10 @@ from decisions.signals import one_version_bump
 
 
 class Command(BaseCommand):
-    help = "Replaces the criteria (and config templates, when the file has them) with a file from export_criteria. An invalid file changes nothing."
+    help = (
+        "Replaces the criteria (and config templates, when the file has them) with a file from export_criteria."
+        " An invalid file changes nothing."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="JSON file written by export_criteria ('-' for standard input)")
