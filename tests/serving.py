@@ -31,6 +31,8 @@ from aioquic.quic.configuration import QuicConfiguration
 from aioquic.quic.events import QuicEvent
 from websockets.sync.client import connect as websocket_connect
 
+from decisions.configs.validate.checks import self_signed_pair_command
+
 STARTUP_SECONDS = 30
 STOP_SECONDS = 15
 CLIENT_SECONDS = 5
@@ -348,29 +350,8 @@ def free_port() -> int:
         return port
 
 
-def throwaway_tls_pair(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate and key for localhost, made now, valid for a day."""
+def throwaway_tls_pair(folder: Path, common_name: str = "localhost") -> tuple[Path, Path]:
+    """A self-signed certificate and key for `common_name`, made now, valid for a day."""
     cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=localhost",
-            "-keyout",
-            key,
-            "-out",
-            cert,
-        ],
-        check=True,
-        capture_output=True,
-    )
+    subprocess.run(self_signed_pair_command("openssl", cert, key, common_name), check=True, capture_output=True)
     return cert, key

@@ -5,6 +5,7 @@ from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from decisions.models import ConfigTemplate, CriteriaVersion, Effect, Option, Question, Server
+from decisions.seeding import SERVER_FIELDS
 
 pytestmark = pytest.mark.django_db
 MODELS = ("server", "question", "option", "effect", "configtemplate", "criteriaversion")
@@ -174,28 +175,7 @@ def test_it_refuses_bad_scoring_and_saves_nothing(admin_client, change, message)
 
 def test_it_refuses_a_duplicate_server_slug(admin_client):
     server = Server.objects.get(slug="granian")
-    data = {
-        name: getattr(server, name)
-        for name in (
-            "name",
-            "version",
-            "position",
-            "summary",
-            "interfaces",
-            "protocols",
-            "websockets",
-            "maturity",
-            "strengths",
-            "limitations",
-            "when_to_use",
-            "memory_article_mib",
-            "memory_article_source",
-            "memory_rss_mib",
-            "memory_pss_mib",
-            "memory_uss_mib",
-            "memory_measured_source",
-        )
-    }
+    data = {name: getattr(server, name) for name in SERVER_FIELDS if name != "slug"}
     data["slug"] = "gunicorn"
     response = admin_client.post(f"/admin/decisions/server/{server.pk}/change/", data)
     assert response.status_code == 200

@@ -24,6 +24,8 @@ import pytest
 from services import BASE_DIR, HOST, Gunicorn, Nginx, free_port, status
 from test_deploy_settings import readme_environment
 
+from tests.serving import throwaway_tls_pair
+
 pytestmark = pytest.mark.slow
 SITE_HOST = "serverwise.example"
 ADMIN_PASSWORD = "a-long-admin-password"
@@ -172,29 +174,7 @@ def production_env(database_url: str, redis_url: str) -> dict[str, str]:
 
 def nginx_site(https_port: int, http_port: int, a: Gunicorn, b: Gunicorn, folder: Path) -> str:
     """deploy/nginx-serverwise.conf with this run's ports and a throwaway certificate."""
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            f"/CN={SITE_HOST}",
-            "-keyout",
-            key,
-            "-out",
-            cert,
-        ],
-        check=True,
-        capture_output=True,
-    )
+    cert, key = throwaway_tls_pair(folder, SITE_HOST)
     site = (BASE_DIR / "deploy" / "nginx-serverwise.conf").read_text()
     changes = {
         "server 127.0.0.1:8001 ": f"server 127.0.0.1:{a.port} ",

@@ -87,26 +87,7 @@ class Check:
         cert, key = self.folder / "tls" / "cert.pem", self.folder / "tls" / "key.pem"
         if not cert.exists():
             cert.parent.mkdir()
-            made = self.run(
-                [
-                    executable("openssl"),
-                    "req",
-                    "-x509",
-                    "-newkey",
-                    "ec",
-                    "-pkeyopt",
-                    "ec_paramgen_curve:P-256",
-                    "-nodes",
-                    "-days",
-                    "1",
-                    "-subj",
-                    "/CN=localhost",
-                    "-keyout",
-                    key,
-                    "-out",
-                    cert,
-                ]
-            )
+            made = self.run(self_signed_pair_command(executable("openssl"), cert, key))
             if made.returncode:
                 raise ToolMissing(f"openssl could not make a throwaway certificate: {output(made)}")
             self.note(f"{CERT_PATH} and {KEY_PATH} are not here: a throwaway self-signed pair stood in for them")
@@ -177,3 +158,22 @@ class UsageError(Exception):
 
 def raise_usage_error(message: str) -> typing.NoReturn:
     raise UsageError(message)
+
+
+def self_signed_pair_command(openssl: str, cert: Path, key: Path, common_name: str = "localhost") -> list[str | Path]:
+    """openssl's command for a throwaway self-signed certificate and key (P-256, one day): what the validators and
+    the tests put where the user's certificate would be."""
+    subject = ["-subj", f"/CN={common_name}", "-keyout", key, "-out", cert]
+    return [
+        openssl,
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-days",
+        "1",
+        *subject,
+    ]
