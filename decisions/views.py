@@ -183,16 +183,19 @@ def _questionnaire_context(request: HttpRequest, criteria: Criteria, answers: An
     }
 
 
+def page_view(view):
+    """A page that is a pure function of its URL and the criteria: stored once sent, GET and HEAD only, its htmx
+    partial cached apart, with the result's ETag."""
+    return sent_response_cached(require_safe(vary_on_headers("HX-Request")(condition(etag_func=_etag)(view))))
+
+
 def _invalid(request: HttpRequest, criteria: Criteria, invalid: InvalidAnswers) -> HttpResponse:
     ctx = _questionnaire_context(request, criteria, invalid.answers, invalid.errors)
     template = "decisions/home.html#result-region" if request.htmx else "decisions/home.html"
     return render(request, template, ctx, status=400)
 
 
-@sent_response_cached
-@require_safe
-@vary_on_headers("HX-Request")
-@condition(etag_func=_etag)
+@page_view
 def home(request: HtmxHttpRequest) -> HttpResponse:
     criteria, answers, invalid = _parse(request)
     if invalid:
@@ -205,10 +208,7 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
     return response
 
 
-@sent_response_cached
-@require_safe
-@vary_on_headers("HX-Request")
-@condition(etag_func=_etag)
+@page_view
 def result(request: HtmxHttpRequest) -> HttpResponse:
     criteria, answers, invalid = _parse(request)
     if invalid:
