@@ -111,9 +111,17 @@ class Change:
 
 @dataclass(frozen=True)
 class Sensitivity:
-    leader: ServerResult | None  # the first two eligible servers, best first
-    runner_up: ServerResult | None
+    ranking: Ranking  # of the answers as given
     changes: tuple[Change, ...]  # in question order, then option order, then "unanswered"
+
+    @property
+    def leader(self) -> ServerResult | None:
+        return self.ranking.recommended
+
+    @property
+    def runner_up(self) -> ServerResult | None:
+        eligible = [result for result in self.ranking.results if result.eligible]
+        return eligible[1] if len(eligible) > 1 else None
 
     @property
     def margin(self) -> int | None:
@@ -142,8 +150,7 @@ def what_would_change(choices: Mapping[str, str], criteria: Criteria) -> Sensiti
             changed = rank(change.applied_to(choices), criteria)
             if _slug(changed) != recommended:
                 changes.append(replace(change, recommended=changed.recommended.server if changed.recommended else None))
-    eligible = [result for result in ranking.results if result.eligible] + [None, None]
-    return Sensitivity(eligible[0], eligible[1], tuple(changes))
+    return Sensitivity(ranking, tuple(changes))
 
 
 def _slug(ranking: Ranking) -> str | None:
