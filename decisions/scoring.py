@@ -134,6 +134,22 @@ class Sensitivity:
     def close_call(self) -> bool:
         return self.margin is not None and self.margin <= CLOSE_CALL_POINTS
 
+    @property
+    def lead(self) -> str:
+        """How close the call is, in words; "" when no server fits."""
+        leader, runner_up, margin = self.leader, self.runner_up, self.margin
+        if leader is None:
+            return ""
+        if runner_up is None or margin is None:
+            return f"Only {leader.server.name} fits every answer."
+        if margin == 0:
+            return (
+                f"A close call: {leader.server.name} and {runner_up.server.name} both score {leader.score:+d};"
+                f" {leader.server.name} ranks first as the more established server."
+            )
+        lead = f"{leader.server.name} leads {runner_up.server.name} by {margin} point{'' if margin == 1 else 's'}."
+        return f"A close call: {lead}" if self.close_call else lead
+
 
 def what_would_change(choices: Mapping[str, str], criteria: Criteria) -> Sensitivity:
     """Re-ranks with each single answer changed: every other option of every question, and unanswered."""

@@ -22,7 +22,7 @@ from decisions.charts import memory_chart
 from decisions.configs.plan import ServerPlan, bind_address, plan_for
 from decisions.configs.render import Bundle, ConfigError, recommended_bundle
 from decisions.criteria import Criteria
-from decisions.scoring import Ranking, rank
+from decisions.scoring import Ranking, Sensitivity, rank, what_would_change
 from decisions.sharing import share_description, share_title
 from guide.build import BUILD_ID
 
@@ -54,7 +54,8 @@ def _etag(request: HttpRequest, **url_kwargs) -> str:
 
 
 def result_context(request: HttpRequest, criteria: Criteria, answers: Answers) -> dict:
-    ranking = rank(answers.choices, criteria)
+    sensitivity = what_would_change(answers.choices, criteria)
+    ranking = sensitivity.ranking
     query = answers.query_string(criteria.questions)
     recommended = ranking.recommended
     permalink = _permalink(request, query)
@@ -72,6 +73,8 @@ def result_context(request: HttpRequest, criteria: Criteria, answers: Answers) -
         "share_description": share_description(ranking),
         "permalink": permalink,
         "plan": plans[0] if recommended else None,
+        "sensitivity": sensitivity,
+        "change_links": _change_links(criteria, answers, sensitivity),
     } | _configs_context(criteria, answers, ranking, query, permalink)
 
 
@@ -95,6 +98,14 @@ def _configs_context(criteria: Criteria, answers: Answers, ranking: Ranking, que
         # The page shows the command word by word, so it wraps between words and never inside --an-option.
         "start_command_words": [shlex.quote(word) for word in bundle.plan.argv],
     }
+
+
+def _change_links(criteria: Criteria, answers: Answers, sensitivity: Sensitivity) -> list[dict]:
+    """Each answer that would change the recommendation, with the link to that result."""
+    return [
+        {"change": change, "url": _with_query(reverse("result"), answers.changed(change).query_string(criteria.questions))}
+        for change in sensitivity.changes
+    ]
 
 
 def _with_query(path: str, query: str) -> str:
@@ -223,6 +234,11 @@ def result_json(request: HttpRequest) -> JsonResponse:
             "plan": plan_json(ctx["plan"]),
             "configs": [{"filename": c["filename"], "url": request.build_absolute_uri(c["url"])} for c in ctx["configs"]],
             "bundle_url": request.build_absolute_uri(ctx["bundle_url"]) if ctx["bundle_url"] else None,
+            "margin": ctx["sensitivity"].margin,
+            "what_would_change": [
+                {"question": c.question, "option": c.option, "recommended": c.recommended.slug if c.recommended else None}
+                for c in ctx["sensitivity"].changes
+            ],
             "start_command": ctx["start_command"] or None,
             "configs_error": ctx["configs_error"] or None,
         }

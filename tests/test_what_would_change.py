@@ -66,6 +66,7 @@ def test_it_measures_the_margin_between_the_first_two_eligible_servers():
     assert (sensitivity.leader.server.slug, sensitivity.runner_up.server.slug) == ("uvicorn", "hypercorn")
     assert sensitivity.margin == sensitivity.leader.score - sensitivity.runner_up.score == 3
     assert not sensitivity.close_call
+    assert sensitivity.lead == "Uvicorn leads Hypercorn by 3 points."
 
 
 def test_it_skips_ruled_out_servers_when_measuring_the_margin():
@@ -73,14 +74,22 @@ def test_it_skips_ruled_out_servers_when_measuring_the_margin():
     sensitivity = what_would_change({"http": "http3", "current": "gunicorn"}, CRITERIA)
     assert sensitivity.leader.server.slug == "hypercorn" and sensitivity.runner_up is None
     assert sensitivity.margin is None and not sensitivity.close_call
+    assert sensitivity.lead == "Only Hypercorn fits every answer."
 
 
-@pytest.mark.parametrize(("choices", "margin"), [({}, 0), ({"framework": "fastapi", "async": "no"}, 1)])
-def test_it_calls_a_margin_of_at_most_one_point_a_close_call(choices, margin):
+@pytest.mark.parametrize(
+    ("choices", "margin", "lead"),
+    [
+        ({}, 0, "A close call: Gunicorn and Uvicorn both score +0; Gunicorn ranks first as the more established server."),
+        ({"framework": "fastapi", "async": "no"}, 1, "A close call: Gunicorn leads Uvicorn by 1 point."),
+    ],
+)
+def test_it_calls_a_margin_of_at_most_one_point_a_close_call(choices, margin, lead):
     sensitivity = what_would_change(choices, CRITERIA)
     assert sensitivity.margin == margin and sensitivity.close_call
+    assert sensitivity.lead == lead
 
 
 def test_it_has_no_margin_when_no_server_fits():
     sensitivity = what_would_change({"framework": "django", "http": "http3"}, CRITERIA)
-    assert sensitivity.leader is None and sensitivity.margin is None
+    assert sensitivity.leader is None and sensitivity.margin is None and sensitivity.lead == ""
