@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import condition, require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -22,6 +23,7 @@ from decisions.charts import memory_chart
 from decisions.configs.plan import ServerPlan, bind_address, plan_for
 from decisions.configs.render import Bundle, ConfigError, recommended_bundle
 from decisions.criteria import Criteria
+from decisions.decision_record import DecisionRecord, decision_record
 from decisions.scoring import Ranking, Sensitivity, rank, what_would_change
 from decisions.sharing import share_description, share_title
 from guide.build import BUILD_ID
@@ -53,6 +55,11 @@ def _etag(request: HttpRequest, **url_kwargs) -> str:
     return request.etag
 
 
+def _dated_etag(request: HttpRequest) -> str:
+    """The decision record carries the day's date (alone and in the zip), so their ETags change with the day."""
+    return f"{_etag(request)}-{timezone.localdate().isoformat()}"
+
+
 def result_context(request: HttpRequest, criteria: Criteria, answers: Answers) -> dict:
     sensitivity = what_would_change(answers.choices, criteria)
     ranking = sensitivity.ranking
@@ -80,7 +87,7 @@ def result_context(request: HttpRequest, criteria: Criteria, answers: Answers) -
 
 def _configs_context(criteria: Criteria, answers: Answers, ranking: Ranking, query: str, permalink: str) -> dict:
     """The recommended server's starter configs and their links; a template that fails becomes a message."""
-    ctx = {"configs": [], "configs_error": "", "bundle_url": "", "start_command": "", "start_command_words": []}
+    ctx = {"configs": [], "configs_error": "", "bundle_url": "", "decision_record_url": "", "start_command": "", "start_command_words": []}
     try:
         bundle = recommended_bundle(answers, ranking, criteria_module.current_templates(criteria), permalink)
     except ConfigError as error:
@@ -94,6 +101,7 @@ def _configs_context(criteria: Criteria, answers: Answers, ranking: Ranking, que
     return ctx | {
         "configs": configs,
         "bundle_url": _with_query(reverse("config-bundle"), query),
+        "decision_record_url": _with_query(reverse("decision-record"), query),
         "start_command": bundle.plan.start_command,
         # The page shows the command word by word, so it wraps between words and never inside --an-option.
         "start_command_words": [shlex.quote(word) for word in bundle.plan.argv],
@@ -234,6 +242,7 @@ def result_json(request: HttpRequest) -> JsonResponse:
             "plan": plan_json(ctx["plan"]),
             "configs": [{"filename": c["filename"], "url": request.build_absolute_uri(c["url"])} for c in ctx["configs"]],
             "bundle_url": request.build_absolute_uri(ctx["bundle_url"]) if ctx["bundle_url"] else None,
+            "decision_record_url": request.build_absolute_uri(ctx["decision_record_url"]) if ctx["decision_record_url"] else None,
             "margin": ctx["sensitivity"].margin,
             "what_would_change": [
                 {"question": c.question, "option": c.option, "recommended": c.recommended.slug if c.recommended else None}
@@ -282,22 +291,24 @@ def config_file(request: HttpRequest, filename: str) -> HttpResponse:
     return response
 
 
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so the same answers always give the same bytes (and ETag)
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so the same answers give the same bytes (and ETag) all day
 
 
 @require_safe
-@condition(etag_func=_etag)
+@condition(etag_func=_dated_etag)
 def config_bundle(request: HttpRequest) -> HttpResponse:
     bundle = _bundle(request)
     if isinstance(bundle, JsonResponse):
         return bundle
     folder = f"serverwise-{bundle.plan.server.slug}"
+    record = _decision_record(request, bundle)
+    entries = [(f.filename, f.content) for f in bundle.files] + [(f"docs/decisions/{record.filename}", record.text)]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        for file in bundle.files:
-            entry = zipfile.ZipInfo(f"{folder}/{file.filename}", date_time=ZIP_DATE)
+        for name, content in entries:
+            entry = zipfile.ZipInfo(f"{folder}/{name}", date_time=ZIP_DATE)
             entry.external_attr = 0o644 << 16
-            archive.writestr(entry, file.content, compress_type=zipfile.ZIP_DEFLATED)
+            archive.writestr(entry, content, compress_type=zipfile.ZIP_DEFLATED)
     response = HttpResponse(buffer.getvalue(), content_type="application/zip")
     response["Content-Disposition"] = content_disposition_header(True, f"{folder}.zip")
     return response
@@ -348,3 +359,23 @@ def health(request: HttpRequest) -> HttpResponse:
     except Exception as error:  # any database failure means this instance cannot serve
         return HttpResponse(f"unavailable: {type(error).__name__}\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+def _decision_record(request: HttpRequest, bundle: Bundle) -> DecisionRecord:
+    criteria, answers = _load(request)
+    sensitivity = what_would_change(answers.choices, criteria)
+    filenames = [file.filename for file in bundle.files]
+    result_url = request.build_absolute_uri(reverse("result"))
+    return decision_record(answers, criteria, sensitivity, bundle.plan, filenames, result_url, timezone.localdate())
+
+
+@require_safe
+@condition(etag_func=_dated_etag)
+def decision_record_download(request: HttpRequest) -> HttpResponse:
+    bundle = _bundle(request)
+    if isinstance(bundle, JsonResponse):
+        return bundle
+    record = _decision_record(request, bundle)
+    response = HttpResponse(record.text, content_type="text/markdown; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, record.filename)
+    return response
