@@ -66,3 +66,9 @@ def test_the_json_links_the_record(client):
     assert data["decision_record_url"] == f"http://testserver{URL}"
     assert client.get(data["decision_record_url"]).status_code == 200
     assert client.get("/recommend.json?framework=django&http=http3").json()["decision_record_url"] is None
+
+
+def test_it_costs_one_query_while_the_criteria_are_unchanged(client, django_assert_num_queries):
+    client.get(URL)
+    with django_assert_num_queries(1):  # the criteria version
+        assert client.get(f"{URL}&cores=3").status_code == 200
