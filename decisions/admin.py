@@ -29,13 +29,24 @@ class LabelledPositionMixin:
     """Names the list's editable position inputs for screen readers (Django leaves them without a label)."""
 
     def get_changelist_form(self, request, **kwargs):
-        kwargs.setdefault("widgets", {"position": forms.NumberInput(attrs={"aria-label": "Position", "class": "vIntegerField"})})
+        kwargs.setdefault(
+            "widgets", {"position": forms.NumberInput(attrs={"aria-label": "Position", "class": "vIntegerField"})}
+        )
         return super().get_changelist_form(request, **kwargs)
 
 
 @admin.register(Server)
 class ServerAdmin(LabelledPositionMixin, admin.ModelAdmin):
-    list_display = ("name", "slug", "version", "interfaces", "protocols", "memory_article_mib", "memory_pss_mib", "position")
+    list_display = (
+        "name",
+        "slug",
+        "version",
+        "interfaces",
+        "protocols",
+        "memory_article_mib",
+        "memory_pss_mib",
+        "position",
+    )
     list_editable = ("position",)
     list_filter = ("interfaces",)
     search_fields = ("name", "slug", "summary", "interfaces", "protocols", "strengths", "limitations", "when_to_use")
@@ -135,8 +146,7 @@ class ScoringMatrixForm(forms.Form):
         self.options = list(question.options.order_by("position", "slug"))
         self.servers = servers
         self.effects = {
-            (effect.option_id, effect.server_id): effect
-            for effect in Effect.objects.filter(option__question=question)
+            (effect.option_id, effect.server_id): effect for effect in Effect.objects.filter(option__question=question)
         }
         for option in self.options:
             for server in servers:
@@ -253,7 +263,9 @@ class OptionAdmin(admin.ModelAdmin):
             effect = next((e for e in option.effects.all() if e.server_id == server.pk), None)
             if effect is None:
                 return "–"
-            return format_html('<span title="{}">{}</span>', effect.reason, "✕ ruled out" if effect.excluded else f"{effect.points:+d}")
+            return format_html(
+                '<span title="{}">{}</span>', effect.reason, "✕ ruled out" if effect.excluded else f"{effect.points:+d}"
+            )
 
         column.short_description = f"on {server.name}"  # the admin capitalises the first letter
         column.__name__ = f"effect_on_{server.slug}"
@@ -291,8 +303,12 @@ class PreviewForm(forms.Form):
         info = template.as_info()
         deploy_question = current.question("deploy")
         targets = [option.slug for option in deploy_question.options] if deploy_question else [DEFAULT_DEPLOY]
-        self.fields["server"].choices = [(s.slug, s.name) for s in current.servers if not info.servers or s.slug in info.servers]
-        self.fields["deploy"].choices = [(target, target) for target in targets if not info.deploys or target in info.deploys]
+        self.fields["server"].choices = [
+            (s.slug, s.name) for s in current.servers if not info.servers or s.slug in info.servers
+        ]
+        self.fields["deploy"].choices = [
+            (target, target) for target in targets if not info.deploys or target in info.deploys
+        ]
         self.fields["sample"].choices = [
             (index, ", ".join(f"{q}={o}" for q, o in sample.items()) or "no answers")
             for index, sample in enumerate(configs.SAMPLE_ANSWERS)
@@ -357,7 +373,11 @@ class ConfigTemplateAdmin(LabelledPositionMixin, admin.ModelAdmin):
         rendered, verdict, error = "", None, ""
         if not form.is_bound:
             form = PreviewForm(
-                {"server": form.fields["server"].choices[0][0], "deploy": form.fields["deploy"].choices[0][0], "sample": 0},
+                {
+                    "server": form.fields["server"].choices[0][0],
+                    "deploy": form.fields["deploy"].choices[0][0],
+                    "sample": 0,
+                },
                 template=template,
                 current=current,
             )

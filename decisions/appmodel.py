@@ -11,7 +11,13 @@ from dataclasses import dataclass
 WSGI = "wsgi"
 ASGI = "asgi"
 HELD = ("long-polling",)
-SERVER_NAMES = {"gunicorn": "Gunicorn", "uwsgi": "uWSGI", "uvicorn": "Uvicorn", "hypercorn": "Hypercorn", "granian": "Granian"}
+SERVER_NAMES = {
+    "gunicorn": "Gunicorn",
+    "uwsgi": "uWSGI",
+    "uvicorn": "Uvicorn",
+    "hypercorn": "Hypercorn",
+    "granian": "Granian",
+}
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,9 @@ class Framework:
 
 FRAMEWORKS = {
     # startproject lays out both mysite/wsgi.py and mysite/asgi.py.
-    "django": Framework("Django", (WSGI, ASGI), {WSGI: "mysite.wsgi:application", ASGI: "mysite.asgi:application"}, True),
+    "django": Framework(
+        "Django", (WSGI, ASGI), {WSGI: "mysite.wsgi:application", ASGI: "mysite.asgi:application"}, True
+    ),
     "flask": Framework("Flask", (WSGI,), {WSGI: "app:app"}, True),
     # Starlette and FastAPI run on AnyIO, which runs on asyncio and on Trio.
     "fastapi": Framework("FastAPI", (ASGI,), {ASGI: "main:app"}, False),
@@ -206,4 +214,3 @@ def is_django_project_path(path: str) -> bool:
     """`pkg.wsgi:application` or `pkg.asgi:application`: a path whose sibling interface module is known."""
     module, _, attribute = path.partition(":")
     return attribute == "application" and module.rpartition(".")[2] in (WSGI, ASGI) and "." in module
-

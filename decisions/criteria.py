@@ -6,7 +6,6 @@ from decimal import Decimal
 from threading import Lock
 
 
-
 @dataclass(frozen=True)
 class ServerInfo:
     slug: str
@@ -197,7 +196,10 @@ def from_data(data: dict, version: int = 0) -> Criteria:
                         o["slug"],
                         o["label"],
                         o.get("help_text", ""),
-                        {slug: EffectInfo(e["points"], e["excluded"], e["reason"]) for slug, e in o.get("effects", {}).items()},
+                        {
+                            slug: EffectInfo(e["points"], e["excluded"], e["reason"])
+                            for slug, e in o.get("effects", {}).items()
+                        },
                     )
                     for o in sorted(q["options"], key=lambda o: (o["position"], o["slug"]))
                 ),

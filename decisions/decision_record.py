@@ -44,7 +44,9 @@ def decision_record(
     today: date,
 ) -> DecisionRecord:
     """The record of choosing `plan`'s server, the recommended one; `result_url` is the result page without a query."""
-    our_app = plan.app.label.replace("your ", "our ") if plan.app.label.startswith("your ") else f"our {plan.app.label} app"
+    our_app = (
+        plan.app.label.replace("your ", "our ") if plan.app.label.startswith("your ") else f"our {plan.app.label} app"
+    )
     permalink = _with_query(result_url, answers.query_string(criteria.questions))
     blocks = [
         f"---\nstatus: proposed\ndate: {today.isoformat()}\n---",
@@ -100,7 +102,10 @@ def _drivers(answers: Answers, criteria: Criteria) -> str:
         for question in criteria.questions
         if (option := question.option(answers.get(question.slug) or "")) is not None
     ]
-    return "\n".join(drivers) or "No question was answered: every server scores 0, and the most established one comes first."
+    return (
+        "\n".join(drivers)
+        or "No question was answered: every server scores 0, and the most established one comes first."
+    )
 
 
 def _outcome(sensitivity: Sensitivity) -> list[str]:

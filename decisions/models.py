@@ -145,7 +145,9 @@ class ConfigTemplate(models.Model):
         help_text="Django template syntax, autoescape off; the variables are listed in decisions/configs.py (VARIABLES). "
         "A line holding only {% %} tags leaves no line behind; a body that renders empty leaves the file out."
     )
-    content_type = models.CharField(max_length=100, default="text/plain; charset=utf-8", validators=[content_type_validator])
+    content_type = models.CharField(
+        max_length=100, default="text/plain; charset=utf-8", validators=[content_type_validator]
+    )
     position = models.PositiveSmallIntegerField(default=0, help_text="Order in the bundle and on the result page.")
 
     class Meta:
@@ -167,12 +169,16 @@ class ConfigTemplate(models.Model):
         targets = Option.objects.filter(question__slug="deploy").values_list("slug", flat=True)
         unknown_targets = set(criteria.split_slugs(self.deploys)) - set(targets)
         if unknown_targets:
-            errors["deploys"] = f"Unknown deploy target: {', '.join(sorted(unknown_targets))}. Allowed: {', '.join(targets)}."
+            errors["deploys"] = (
+                f"Unknown deploy target: {', '.join(sorted(unknown_targets))}. Allowed: {', '.join(targets)}."
+            )
         if errors:
             raise ValidationError(errors)
         clash = self._clashing_template()
         if clash is not None:
-            errors["filename"] = f"{clash} already writes {self.filename} for some of the same servers and deploy targets."
+            errors["filename"] = (
+                f"{clash} already writes {self.filename} for some of the same servers and deploy targets."
+            )
         try:
             configs.check_template(self.as_info(), criteria.current())
         except configs.ConfigError as error:
@@ -184,7 +190,9 @@ class ConfigTemplate(models.Model):
         from decisions.criteria import split_slugs, template_from_fields
 
         fields = {name: getattr(self, name) for name in ("name", "filename", "body", "content_type", "position")}
-        return template_from_fields(fields | {"servers": split_slugs(self.servers), "deploys": split_slugs(self.deploys)})
+        return template_from_fields(
+            fields | {"servers": split_slugs(self.servers), "deploys": split_slugs(self.deploys)}
+        )
 
     def _clashing_template(self) -> "ConfigTemplate | None":
         """Another template with this filename for an overlapping (server, deploy target): a bundle cannot hold both."""

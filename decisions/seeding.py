@@ -80,7 +80,9 @@ def replace_criteria(data: dict, Server, Question, Option, Effect) -> None:
                 effect_where = f"{option_where}.effects.{server_slug}"
                 if server_slug not in servers:
                     raise InvalidCriteria(f"{effect_where}: no server has the slug {server_slug!r}")
-                effect = Effect(option=option, server=servers[server_slug], **_fields(effect_row, EFFECT_FIELDS, effect_where))
+                effect = Effect(
+                    option=option, server=servers[server_slug], **_fields(effect_row, EFFECT_FIELDS, effect_where)
+                )
                 _save(effect, effect_where)
 
 

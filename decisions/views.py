@@ -87,7 +87,14 @@ def result_context(request: HttpRequest, criteria: Criteria, answers: Answers) -
 
 def _configs_context(criteria: Criteria, answers: Answers, ranking: Ranking, query: str, permalink: str) -> dict:
     """The recommended server's starter configs and their links; a template that fails becomes a message."""
-    ctx = {"configs": [], "configs_error": "", "bundle_url": "", "decision_record_url": "", "start_command": "", "start_command_words": []}
+    ctx = {
+        "configs": [],
+        "configs_error": "",
+        "bundle_url": "",
+        "decision_record_url": "",
+        "start_command": "",
+        "start_command_words": [],
+    }
     try:
         bundle = recommended_bundle(answers, ranking, criteria_module.current_templates(criteria), permalink)
     except ConfigError as error:
@@ -95,7 +102,11 @@ def _configs_context(criteria: Criteria, answers: Answers, ranking: Ranking, que
     if bundle is None:
         return ctx
     configs = [
-        {"filename": f.filename, "content": f.content, "url": _with_query(reverse("config-file", args=[f.filename]), query)}
+        {
+            "filename": f.filename,
+            "content": f.content,
+            "url": _with_query(reverse("config-file", args=[f.filename]), query),
+        }
         for f in bundle.files
     ]
     return ctx | {
@@ -111,7 +122,10 @@ def _configs_context(criteria: Criteria, answers: Answers, ranking: Ranking, que
 def _change_links(criteria: Criteria, answers: Answers, sensitivity: Sensitivity) -> list[dict]:
     """Each answer that would change the recommendation, with the link to that result."""
     return [
-        {"change": change, "url": _with_query(reverse("result"), answers.changed(change).query_string(criteria.questions))}
+        {
+            "change": change,
+            "url": _with_query(reverse("result"), answers.changed(change).query_string(criteria.questions)),
+        }
         for change in sensitivity.changes
     ]
 
@@ -153,7 +167,8 @@ PARAMETER_FIELDS = (
 def _questionnaire_context(request: HttpRequest, criteria: Criteria, answers: Answers, errors: dict) -> dict:
     """The form's fields with what the user chose or typed, and the error at each field."""
     questions = [
-        {"name": q.slug, "question": q, "chosen": answers.get(q.slug), "error": errors.get(q.slug)} for q in criteria.questions
+        {"name": q.slug, "question": q, "chosen": answers.get(q.slug), "error": errors.get(q.slug)}
+        for q in criteria.questions
     ]
     parameters = [
         {
@@ -211,7 +226,9 @@ def result(request: HttpRequest) -> HttpResponse:
     if isinstance(answers, InvalidAnswers):
         return _invalid(request, criteria, answers)
     template = "decisions/result.html#result" if request.htmx else "decisions/result.html"
-    html = _cached_render(request, template, lambda: result_context(request, criteria, answers) | {"on_result_page": True})
+    html = _cached_render(
+        request, template, lambda: result_context(request, criteria, answers) | {"on_result_page": True}
+    )
     return HttpResponse(html)
 
 
@@ -240,12 +257,20 @@ def result_json(request: HttpRequest) -> JsonResponse:
             ],
             "permalink": ctx["permalink"],
             "plan": plan_json(ctx["plan"]),
-            "configs": [{"filename": c["filename"], "url": request.build_absolute_uri(c["url"])} for c in ctx["configs"]],
+            "configs": [
+                {"filename": c["filename"], "url": request.build_absolute_uri(c["url"])} for c in ctx["configs"]
+            ],
             "bundle_url": request.build_absolute_uri(ctx["bundle_url"]) if ctx["bundle_url"] else None,
-            "decision_record_url": request.build_absolute_uri(ctx["decision_record_url"]) if ctx["decision_record_url"] else None,
+            "decision_record_url": request.build_absolute_uri(ctx["decision_record_url"])
+            if ctx["decision_record_url"]
+            else None,
             "margin": ctx["sensitivity"].margin,
             "what_would_change": [
-                {"question": c.question, "option": c.option, "recommended": c.recommended.slug if c.recommended else None}
+                {
+                    "question": c.question,
+                    "option": c.option,
+                    "recommended": c.recommended.slug if c.recommended else None,
+                }
                 for c in ctx["sensitivity"].changes
             ],
             "start_command": ctx["start_command"] or None,
@@ -315,7 +340,12 @@ def config_bundle(request: HttpRequest) -> HttpResponse:
 
 
 def answers_json(answers: Answers) -> dict:
-    return answers.choices | {"cores": answers.cores, "port": answers.port, "host": answers.host or None, "app": answers.app or None}
+    return answers.choices | {
+        "cores": answers.cores,
+        "port": answers.port,
+        "host": answers.host or None,
+        "app": answers.app or None,
+    }
 
 
 def plan_json(plan: ServerPlan | None) -> dict | None:

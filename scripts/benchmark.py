@@ -111,10 +111,18 @@ def main() -> None:
         runs = [
             ("/health", [f"{base}/health"] * REQUESTS),
             ("/recommend/ same answers (cached render)", [f"{base}/recommend/?{FULL_ANSWERS}"] * REQUESTS),
-            ("/recommend/ distinct answers (first render)", [f"{base}/recommend/?{q}" for q in islice(cycle(variants), REQUESTS)]),
-            ("/recommend.json distinct answers", [f"{base}/recommend.json?{q}" for q in islice(cycle(variants), REQUESTS)]),
+            (
+                "/recommend/ distinct answers (first render)",
+                [f"{base}/recommend/?{q}" for q in islice(cycle(variants), REQUESTS)],
+            ),
+            (
+                "/recommend.json distinct answers",
+                [f"{base}/recommend.json?{q}" for q in islice(cycle(variants), REQUESTS)],
+            ),
         ]
-        print(f"gunicorn, {WORKERS} sync workers, {REQUESTS} requests per row, {CONCURRENCY} client threads, {os.cpu_count()} cores")
+        print(
+            f"gunicorn, {WORKERS} sync workers, {REQUESTS} requests per row, {CONCURRENCY} client threads, {os.cpu_count()} cores"
+        )
         print(f"{'page':48} {'req/s':>8} {'errors':>7}")
         for name, urls in runs:
             rate, errors = throughput(urls)

@@ -41,7 +41,9 @@ def main(kill_timeout: str | None) -> None:
                         get = server.get("/").status
                     except OSError as error:
                         get = f"{type(error).__name__}"
-                    workers = sorted(Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split())
+                    workers = sorted(
+                        Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()
+                    )
                     print(f"{elapsed:5.1f} s  echo {echo!r:40}  GET / {get}  workers {workers}", flush=True)
                     time.sleep(5)
             print("stopped on SIGTERM within 15 s:", server.stop())

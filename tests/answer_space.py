@@ -76,7 +76,9 @@ class Space:
         """Which server is recommended, over every answer to the rest, for these feature answers."""
         points, excluded = self._effects(features)
         app = app_model(features)
-        unfit = frozenset(server for server in self.servers if server not in excluded and unfit_reasons(server, app, features))
+        unfit = frozenset(
+            server for server in self.servers if server not in excluded and unfit_reasons(server, app, features)
+        )
         return self._best(points, excluded | unfit)
 
     @cache
@@ -94,13 +96,16 @@ class Space:
             counts[best] += times
             examples.setdefault(best, self.rest_examples[vector])
         return tuple(
-            Outcome(server, times, examples[server]) for server, times in sorted(counts.items(), key=lambda item: str(item[0]))
+            Outcome(server, times, examples[server])
+            for server, times in sorted(counts.items(), key=lambda item: str(item[0]))
         )
 
     def recommended(self, choices: Mapping[str, str]) -> str | None:
         """The walk's answer for one whole answer set, to compare with rank()."""
         features = {slug: value for slug, value in choices.items() if slug in FEATURES}
-        rest_points, rest_excluded = self._effects({slug: value for slug, value in choices.items() if slug not in FEATURES})
+        rest_points, rest_excluded = self._effects(
+            {slug: value for slug, value in choices.items() if slug not in FEATURES}
+        )
         points, excluded = self._effects(features)
         app = app_model(features)
         eligible = [

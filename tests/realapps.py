@@ -96,7 +96,7 @@ def _django_project(kind: str, folder: Path, module: str, attribute: str) -> Non
         (project / "asgi.py").write_text(CHANNELS_ASGI.replace("{package}", package))
 
 
-DJANGO_VIEWS = '''import time
+DJANGO_VIEWS = """import time
 
 from django.http import HttpResponse
 
@@ -112,23 +112,23 @@ def hold(request):
 
 def health(request):
     return HttpResponse("ok", content_type="text/plain")
-'''
+"""
 
-DJANGO_URLS = '''urlpatterns = [
+DJANGO_URLS = """urlpatterns = [
     path("", views.index),
     path("hold/", views.hold),
-    path("health", views.health),'''
+    path("health", views.health),"""
 
-CHANNELS_CONSUMER = '''from channels.generic.websocket import WebsocketConsumer
+CHANNELS_CONSUMER = """from channels.generic.websocket import WebsocketConsumer
 
 
 class EchoConsumer(WebsocketConsumer):
     def receive(self, text_data=None, bytes_data=None):
         self.send(text_data=text_data, bytes_data=bytes_data)
-'''
+"""
 
 # As Channels' docs lay it out: Django's ASGI app is made before anything imports models or consumers.
-CHANNELS_ASGI = '''import os
+CHANNELS_ASGI = """import os
 
 from django.core.asgi import get_asgi_application
 
@@ -146,7 +146,7 @@ application = ProtocolTypeRouter(
         "websocket": URLRouter([path("ws/echo/", EchoConsumer.as_asgi())]),
     }
 )
-'''
+"""
 
 
 def _flask_source(websockets: bool, async_views: bool) -> str:
@@ -158,7 +158,7 @@ def _flask_source(websockets: bool, async_views: bool) -> str:
     return source
 
 
-FLASK_APP = '''import time
+FLASK_APP = """import time
 
 from flask import Flask, request
 
@@ -179,9 +179,9 @@ def hold():
 @app.get("/health")
 def health():
     return "ok", 200, {"Content-Type": "text/plain"}
-'''
+"""
 
-FLASK_SOCK = '''
+FLASK_SOCK = """
 from flask_sock import Sock  # noqa: E402
 
 sock = Sock(app)
@@ -191,9 +191,9 @@ sock = Sock(app)
 def echo(ws):
     while True:
         ws.send(ws.receive())
-'''
+"""
 
-FLASK_ASYNC = '''
+FLASK_ASYNC = """
 import asyncio  # noqa: E402
 
 
@@ -201,9 +201,9 @@ import asyncio  # noqa: E402
 async def async_view():
     await asyncio.sleep(0)
     return "hello from flask async", 200, {"Content-Type": "text/plain"}
-'''
+"""
 
-FASTAPI_APP = '''import anyio
+FASTAPI_APP = """import anyio
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 from fastapi.responses import PlainTextResponse
 
@@ -234,9 +234,9 @@ async def echo(websocket: WebSocket):
             await websocket.send_text(await websocket.receive_text())
     except WebSocketDisconnect:
         pass
-'''
+"""
 
-STARLETTE_APP = '''import anyio
+STARLETTE_APP = """import anyio
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
@@ -273,9 +273,9 @@ app = Starlette(
         WebSocketRoute("/ws/echo/", echo),
     ]
 )
-'''
+"""
 
-PLAIN_WSGI_APP = '''import time
+PLAIN_WSGI_APP = """import time
 from urllib.parse import parse_qs
 
 
@@ -293,9 +293,9 @@ def application(environ, start_response):
         return [b"not found"]
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
     return [body]
-'''
+"""
 
-PLAIN_ASGI_APP = '''from urllib.parse import parse_qs
+PLAIN_ASGI_APP = """from urllib.parse import parse_qs
 
 import anyio
 
@@ -347,4 +347,4 @@ async def _echo(scope, receive, send):
             await send({"type": "websocket.send", **echoed})
         elif message["type"] == "websocket.disconnect":
             return
-'''
+"""

@@ -196,7 +196,9 @@ class Gunicorn:
 
     def _serving(self) -> bool:
         if self.process.poll() is not None:
-            raise RuntimeError(f"gunicorn {self.name} exited with {self.process.returncode}:\n{self.log.read_text()[-3000:]}")
+            raise RuntimeError(
+                f"gunicorn {self.name} exited with {self.process.returncode}:\n{self.log.read_text()[-3000:]}"
+            )
         return status(f"{self.url}/health", self.host, timeout=2) == 200
 
     @property
@@ -226,14 +228,28 @@ class Nginx:
 
     def start(self, *ports: int) -> None:
         (self.folder / "site.conf").write_text(self.site)
-        temp_paths = "".join(f"    {kind}_temp_path {self.folder}/{kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        temp_paths = "".join(
+            f"    {kind}_temp_path {self.folder}/{kind};\n"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
         (self.folder / "nginx.conf").write_text(
             f"daemon off;\npid {self.folder}/nginx.pid;\nerror_log {self.folder}/error.log;\nevents {{}}\n"
             f"http {{\n    include /etc/nginx/mime.types;\n    access_log {self.folder}/access.log;\n{temp_paths}"
             f"    include {self.folder}/site.conf;\n}}\n"
         )
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-        self.process = subprocess.Popen([nginx, "-p", f"{self.folder}/", "-c", str(self.folder / "nginx.conf"), "-e", str(self.folder / "error.log")], stdin=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [
+                nginx,
+                "-p",
+                f"{self.folder}/",
+                "-c",
+                str(self.folder / "nginx.conf"),
+                "-e",
+                str(self.folder / "error.log"),
+            ],
+            stdin=subprocess.DEVNULL,
+        )
         for port in ports:
             wait_for(lambda: port_open(port), f"nginx did not listen on {port}", log=self.folder / "error.log")
 

@@ -192,7 +192,8 @@ def server_environment(folder: Path) -> dict[str, str]:
     environment = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith(SERVER_ENVIRONMENT_PREFIXES) and name not in ("XDG_RUNTIME_DIR", "DJANGO_SETTINGS_MODULE")
+        if not name.startswith(SERVER_ENVIRONMENT_PREFIXES)
+        and name not in ("XDG_RUNTIME_DIR", "DJANGO_SETTINGS_MODULE")
     }
     environment["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), environment.get("PATH", "")])
     # The users the bundle's unit, program and image run as (www-data, uid 10001) have no home they may write

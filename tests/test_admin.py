@@ -8,7 +8,14 @@ from decisions.models import ConfigTemplate, CriteriaVersion, Effect, Option, Qu
 
 pytestmark = pytest.mark.django_db
 MODELS = ("server", "question", "option", "effect", "configtemplate", "criteriaversion")
-MODEL_CLASSES = {"server": Server, "question": Question, "option": Option, "effect": Effect, "configtemplate": ConfigTemplate, "criteriaversion": CriteriaVersion}
+MODEL_CLASSES = {
+    "server": Server,
+    "question": Question,
+    "option": Option,
+    "effect": Effect,
+    "configtemplate": ConfigTemplate,
+    "criteriaversion": CriteriaVersion,
+}
 
 
 @pytest.fixture
@@ -50,11 +57,15 @@ def test_it_loads_every_admin_page_of_the_decisions_app(admin_client):
     for question in Question.objects.all():
         assert admin_client.get(reverse("admin:decisions_question_scoring", args=[question.pk])).status_code == 200
     for template in ConfigTemplate.objects.all():
-        assert admin_client.get(reverse("admin:decisions_configtemplate_preview", args=[template.pk])).status_code == 200
+        assert (
+            admin_client.get(reverse("admin:decisions_configtemplate_preview", args=[template.pk])).status_code == 200
+        )
 
 
 def test_it_shows_the_scoring_of_each_option_at_a_glance(admin_client):
-    html = admin_client.get("/admin/decisions/option/?question__id__exact=" + str(Question.objects.get(slug="http").pk)).content.decode()
+    html = admin_client.get(
+        "/admin/decisions/option/?question__id__exact=" + str(Question.objects.get(slug="http").pk)
+    ).content.decode()
     for name in ("Gunicorn", "uWSGI", "Uvicorn", "Hypercorn", "Granian"):
         assert f"<span>On {name}</span>" in html
     assert "✕ ruled out" in html and "+3" in html
@@ -120,7 +131,28 @@ def test_it_refuses_bad_scoring_and_saves_nothing(admin_client, change, message)
 
 def test_it_refuses_a_duplicate_server_slug(admin_client):
     server = Server.objects.get(slug="granian")
-    data = {name: getattr(server, name) for name in ("name", "version", "position", "summary", "interfaces", "protocols", "websockets", "maturity", "strengths", "limitations", "when_to_use", "memory_article_mib", "memory_article_source", "memory_rss_mib", "memory_pss_mib", "memory_uss_mib", "memory_measured_source")}
+    data = {
+        name: getattr(server, name)
+        for name in (
+            "name",
+            "version",
+            "position",
+            "summary",
+            "interfaces",
+            "protocols",
+            "websockets",
+            "maturity",
+            "strengths",
+            "limitations",
+            "when_to_use",
+            "memory_article_mib",
+            "memory_article_source",
+            "memory_rss_mib",
+            "memory_pss_mib",
+            "memory_uss_mib",
+            "memory_measured_source",
+        )
+    }
     data["slug"] = "gunicorn"
     response = admin_client.post(f"/admin/decisions/server/{server.pk}/change/", data)
     assert response.status_code == 200
@@ -131,13 +163,32 @@ def test_it_refuses_a_duplicate_server_slug(admin_client):
 def test_it_refuses_a_bad_option_slug_at_the_field(admin_client):
     question = Question.objects.get(slug="tls")
     options = list(question.options.all())
-    data = {"text": question.text, "slug": question.slug, "help_text": question.help_text, "position": question.position,
-            "options-TOTAL_FORMS": len(options) + 1, "options-INITIAL_FORMS": len(options), "options-MIN_NUM_FORMS": 0, "options-MAX_NUM_FORMS": 1000}
+    data = {
+        "text": question.text,
+        "slug": question.slug,
+        "help_text": question.help_text,
+        "position": question.position,
+        "options-TOTAL_FORMS": len(options) + 1,
+        "options-INITIAL_FORMS": len(options),
+        "options-MIN_NUM_FORMS": 0,
+        "options-MAX_NUM_FORMS": 1000,
+    }
     for index, option in enumerate(options):
-        data |= {f"options-{index}-id": option.pk, f"options-{index}-question": question.pk, f"options-{index}-slug": option.slug,
-                 f"options-{index}-label": option.label, f"options-{index}-help_text": option.help_text, f"options-{index}-position": option.position}
+        data |= {
+            f"options-{index}-id": option.pk,
+            f"options-{index}-question": question.pk,
+            f"options-{index}-slug": option.slug,
+            f"options-{index}-label": option.label,
+            f"options-{index}-help_text": option.help_text,
+            f"options-{index}-position": option.position,
+        }
     new = len(options)
-    data |= {f"options-{new}-question": question.pk, f"options-{new}-slug": "Bad Slug!", f"options-{new}-label": "x", f"options-{new}-position": 9}
+    data |= {
+        f"options-{new}-question": question.pk,
+        f"options-{new}-slug": "Bad Slug!",
+        f"options-{new}-label": "x",
+        f"options-{new}-position": 9,
+    }
     response = admin_client.post(f"/admin/decisions/question/{question.pk}/change/", data)
     assert response.status_code == 200
     assert "Enter a valid “slug”" in response.content.decode()
@@ -190,7 +241,9 @@ def test_it_edits_config_bodies_in_a_monospace_textarea(admin_client):
 def test_it_refuses_a_template_that_does_not_compile_or_render(admin_client, body, message):
     template = ConfigTemplate.objects.get(filename="gunicorn.conf.py")
     before = template.body
-    response = admin_client.post(f"/admin/decisions/configtemplate/{template.pk}/change/", template_data(template, body=body))
+    response = admin_client.post(
+        f"/admin/decisions/configtemplate/{template.pk}/change/", template_data(template, body=body)
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert "errornote" in html and message in html
@@ -200,7 +253,9 @@ def test_it_refuses_a_template_that_does_not_compile_or_render(admin_client, bod
 def test_it_saves_a_valid_template_and_the_next_download_uses_it(admin_client, client):
     template = ConfigTemplate.objects.get(filename="gunicorn.conf.py")
     body = "# Reviewed by the team\n" + template.body
-    response = admin_client.post(f"/admin/decisions/configtemplate/{template.pk}/change/", template_data(template, body=body))
+    response = admin_client.post(
+        f"/admin/decisions/configtemplate/{template.pk}/change/", template_data(template, body=body)
+    )
     assert response.status_code == 302
     download = client.get("/recommend/configs/gunicorn.conf.py?framework=django")
     assert download.content.decode().startswith("# Reviewed by the team")

@@ -79,7 +79,10 @@ def test_it_takes_the_client_from_a_trusted_proxy_and_only_its_last_entry(client
     for attempt in range(LIMIT):
         # nginx appends the address it saw; what the client sent before it is the client's invention
         sign_in(client, f"user-{attempt}", "guess", "127.0.0.1", forwarded_for=f"192.0.2.{attempt + 1}, 203.0.113.60")
-    assert sign_in(client, "root", "right-password", "127.0.0.1", forwarded_for="192.0.2.99, 203.0.113.60").status_code == 429
+    assert (
+        sign_in(client, "root", "right-password", "127.0.0.1", forwarded_for="192.0.2.99, 203.0.113.60").status_code
+        == 429
+    )
     assert signed_in(sign_in(client, "root", "right-password", "127.0.0.1", forwarded_for="203.0.113.61"))
 
 

@@ -71,7 +71,9 @@ def mismatches(plan: ServerPlan, choices) -> list[str]:
     if waits and plan.interface == WSGI and plan.held_capacity < plan.workers * HELD_THREADS:
         problems.append(f"holds only {plan.held_capacity} requests at once")
     trio_worker = plan.worker_class == "trio"
-    if trio_worker != (app.trio and plan.interface == ASGI and plan.server.slug == "hypercorn" and app.framework != "django"):
+    if trio_worker != (
+        app.trio and plan.interface == ASGI and plan.server.slug == "hypercorn" and app.framework != "django"
+    ):
         problems.append(f"worker class {plan.worker_class} for Trio={app.trio} on {plan.interface}")
     if plan.quic and plan.workers != 1:
         problems.append("several workers share the QUIC socket")
@@ -174,4 +176,3 @@ def test_the_readme_states_the_counts():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     assert f"{space_size(CRITERIA):,} answer sets" in readme
     assert f"{len(CLASSES)} classes" in readme
-

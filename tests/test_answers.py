@@ -59,7 +59,9 @@ def test_it_accepts_ip_addresses_and_hostnames(value):
     assert parse(q(host=value), QUESTIONS).host == value
 
 
-@pytest.mark.parametrize("value", ["a b", "exa_mple.com", "-bad.com", "1.2.3.4.5", "x" * 64 + ".com", "a;rm -rf /", "host\nname", '"quoted"'])
+@pytest.mark.parametrize(
+    "value", ["a b", "exa_mple.com", "-bad.com", "1.2.3.4.5", "x" * 64 + ".com", "a;rm -rf /", "host\nname", '"quoted"']
+)
 def test_it_refuses_hosts_that_could_break_a_config(value):
     assert "host" in errors_for(q(host=value))
 
@@ -69,7 +71,10 @@ def test_it_accepts_python_import_paths(value):
     assert parse(q(app=value), QUESTIONS).app == value
 
 
-@pytest.mark.parametrize("value", ["app", "app:", ":app", "my-site:app", "app:app()", "app:app; import os", "a.b:c\n[uwsgi]", "x" * 300 + ":a"])
+@pytest.mark.parametrize(
+    "value",
+    ["app", "app:", ":app", "my-site:app", "app:app()", "app:app; import os", "a.b:c\n[uwsgi]", "x" * 300 + ":a"],
+)
 def test_it_refuses_anything_but_an_import_path_for_app(value):
     assert "app" in errors_for(q(app=value))
 
@@ -86,10 +91,16 @@ def test_it_writes_a_canonical_query_in_question_order_without_defaults():
     assert answers.query_string(QUESTIONS) == "framework=fastapi&deploy=docker&port=9000"
 
 
-
 def test_it_changes_one_answer_and_keeps_the_rest():
     answers = Answers(choices={"framework": "django", "http": "http3"}, cores=4, app="mysite.asgi:application")
     unanswered = answers.changed(Change("http", None, "", "", None))
     assert unanswered == Answers(choices={"framework": "django"}, cores=4, app="mysite.asgi:application")
-    assert answers.changed(Change("framework", "flask", "", "", None)).choices == {"framework": "flask", "http": "http3"}
-    assert answers.changed(Change("tls", "app", "", "", None)).choices == {"framework": "django", "http": "http3", "tls": "app"}
+    assert answers.changed(Change("framework", "flask", "", "", None)).choices == {
+        "framework": "flask",
+        "http": "http3",
+    }
+    assert answers.changed(Change("tls", "app", "", "", None)).choices == {
+        "framework": "django",
+        "http": "http3",
+        "tls": "app",
+    }

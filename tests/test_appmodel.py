@@ -68,7 +68,9 @@ def test_answers_that_cannot_hold_together_rule_out_every_server_with_the_why():
     why = excluded_because("hypercorn", framework="django", asynclib="trio", **{"async": "yes"})
     assert why and "asyncio" in why[0] and "Trio" in why[0]
     assert recommended(framework="other-wsgi", realtime="websockets") is None
-    assert "WSGI carries no WebSockets" in excluded_because("gunicorn", framework="other-wsgi", realtime="websockets")[0]
+    assert (
+        "WSGI carries no WebSockets" in excluded_because("gunicorn", framework="other-wsgi", realtime="websockets")[0]
+    )
 
 
 def test_trio_in_a_wsgi_app_is_no_conflict():
@@ -77,7 +79,9 @@ def test_trio_in_a_wsgi_app_is_no_conflict():
 
 
 def test_hypercorn_cannot_hold_requests_for_a_wsgi_only_app():
-    assert any("thread pool" in text for text in excluded_because("hypercorn", framework="flask", realtime="long-polling"))
+    assert any(
+        "thread pool" in text for text in excluded_because("hypercorn", framework="flask", realtime="long-polling")
+    )
 
 
 def test_uvicorn_never_has_to_speak_its_experimental_http2():
@@ -91,7 +95,9 @@ def test_the_criteria_keep_their_own_exclusions_and_the_app_model_adds_none_twic
     reasons = excluded_because(server, framework="fastapi")
     assert len(reasons) <= 1
     assert unfit_reasons(server, app_model({"framework": "fastapi"}), {"framework": "fastapi"}) == (
-        [("framework", "fastapi", "uWSGI serves WSGI only, and FastAPI is served over ASGI.")] if server == "uwsgi" else []
+        [("framework", "fastapi", "uWSGI serves WSGI only, and FastAPI is served over ASGI.")]
+        if server == "uwsgi"
+        else []
     )
 
 

@@ -39,7 +39,11 @@ def app_kind(features: dict[str, str], plan: dict) -> str:
     """The real app the answers describe, as the bundle serves it."""
     framework = features.get("framework", "")
     if framework == "django":
-        return "django-channels" if any(p.startswith("channels==") for p in plan["packages"]) else f"django-{plan['interface']}"
+        return (
+            "django-channels"
+            if any(p.startswith("channels==") for p in plan["packages"])
+            else f"django-{plan['interface']}"
+        )
     return framework or f"other-{plan['interface']}"
 
 

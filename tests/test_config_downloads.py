@@ -69,7 +69,12 @@ def test_the_downloads_answer_400_naming_each_bad_field(client):
 
 
 def test_a_hostile_value_never_reaches_a_file(client):
-    for query in ("host=evil%0AExecStartPre=/bin/sh", "app=main:app%0A[program:x]", "host=a%22;b", "app=main:app%20--reload"):
+    for query in (
+        "host=evil%0AExecStartPre=/bin/sh",
+        "app=main:app%0A[program:x]",
+        "host=a%22;b",
+        "app=main:app%20--reload",
+    ):
         for url in ("/recommend/configs/README.md", "/recommend/bundle.zip"):
             response = client.get(f"{url}?{query}")
             assert response.status_code == 400, query
@@ -106,7 +111,10 @@ def test_the_downloads_honour_their_etag(client):
     for url in (f"/recommend/bundle.zip?{QUERY}", f"/recommend/configs/Dockerfile?{QUERY}"):
         first = client.get(url)
         assert client.get(url, headers={"If-None-Match": first["ETag"]}).status_code == 304
-    assert client.get(f"/recommend/bundle.zip?{QUERY}")["ETag"] != client.get(f"/recommend/configs/Dockerfile?{QUERY}")["ETag"]
+    assert (
+        client.get(f"/recommend/bundle.zip?{QUERY}")["ETag"]
+        != client.get(f"/recommend/configs/Dockerfile?{QUERY}")["ETag"]
+    )
 
 
 def test_the_json_links_the_files_the_zip_and_the_start_command(client):
@@ -127,7 +135,7 @@ def test_the_result_page_previews_each_file_with_copy_and_download(client):
     section = html[html.index('id="starter-configs"') :]
     assert "Starter configs for Uvicorn" in section
     for number, name in enumerate(FILES, start=1):
-        assert f'<summary><code>{name}</code></summary>' in section
+        assert f"<summary><code>{name}</code></summary>" in section
         assert f'href="/recommend/configs/{name}?{QUERY.replace("&", "&amp;")}" download="{name}"' in section
         assert f'data-copy="#config-{number}"' in section and f'<code id="config-{number}">' in section
     assert f'href="/recommend/bundle.zip?{QUERY.replace("&", "&amp;")}" download>Download all (zip)</a>' in section
@@ -154,7 +162,9 @@ def test_a_broken_template_gives_a_clear_400_for_downloads(client):
     for url in ("/recommend/configs/README.md", "/recommend/configs/nginx.conf", "/recommend/bundle.zip"):
         response = client.get(f"{url}?{QUERY}")
         assert response.status_code == 400
-        assert response.json() == {"error": "Template 'nginx site' (nginx.conf), line 2: unknown variable 'upstream_host'."}
+        assert response.json() == {
+            "error": "Template 'nginx site' (nginx.conf), line 2: unknown variable 'upstream_host'."
+        }
 
 
 def test_a_broken_template_leaves_the_result_and_the_json_readable(client):

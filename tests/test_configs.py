@@ -101,7 +101,12 @@ def test_hypercorn_serving_quic_stops_within_dockers_grace():
 
 def test_hypercorn_leaves_http2_on_by_default():
     settings = tomllib.loads(bundle("hypercorn", http="http2", framework="fastapi")["hypercorn.toml"])
-    assert settings == settings | {"worker_class": "asyncio", "workers": 2, "max_requests": 1000, "max_requests_jitter": 50}
+    assert settings == settings | {
+        "worker_class": "asyncio",
+        "workers": 2,
+        "max_requests": 1000,
+        "max_requests_jitter": 50,
+    }
     assert "alpn_protocols" not in settings and "certfile" not in settings
 
 
@@ -183,7 +188,9 @@ def test_granian_always_gets_an_interface():
         expected = plan("granian", **choices).interface
         assert argv[argv.index("--interface") + 1] == expected, name
     assert "--interface wsgi" in start_command("granian", framework="django")
-    assert "--workers-lifetime 3600" in start_command("granian", )  # Granian accepts 60 s or more
+    assert "--workers-lifetime 3600" in start_command(
+        "granian",
+    )  # Granian accepts 60 s or more
 
 
 def test_uvicorn_and_granian_take_tls_and_http2_on_the_command_line():
@@ -202,7 +209,10 @@ def test_uvicorn_and_granian_take_tls_and_http2_on_the_command_line():
 def test_the_deploy_files_start_the_server_with_the_start_command(deploy):
     for server in SERVERS:
         a = answers(framework="fastapi", deploy=deploy)
-        files, command = bundle(server, framework="fastapi", deploy=deploy), start_command(server, framework="fastapi", deploy=deploy)
+        files, command = (
+            bundle(server, framework="fastapi", deploy=deploy),
+            start_command(server, framework="fastapi", deploy=deploy),
+        )
         if deploy == "systemd":
             assert f"ExecStart=/srv/app/.venv/bin/{command}\n" in files["app.service"]
             assert "WorkingDirectory=/srv/app\n" in files["app.service"]
@@ -215,8 +225,13 @@ def test_the_deploy_files_start_the_server_with_the_start_command(deploy):
             cmd = next(line for line in files["Dockerfile"].splitlines() if line.startswith("CMD "))
             assert json.loads(cmd.removeprefix("CMD ")) == shlex.split(command)
             assert "FROM python:3.13-slim\n" in files["Dockerfile"] and "WORKDIR /app\n" in files["Dockerfile"]
-            assert f"requirements.txt {shlex.join(plan(server, framework="fastapi", deploy=deploy).pip_packages)}\n" in files["Dockerfile"] or (
-                server == "uwsgi" and "pip wheel --no-cache-dir --wheel-dir /wheels uwsgi==2.0.31\n" in files["Dockerfile"]
+            assert (
+                f"requirements.txt {shlex.join(plan(server, framework='fastapi', deploy=deploy).pip_packages)}\n"
+                in files["Dockerfile"]
+                or (
+                    server == "uwsgi"
+                    and "pip wheel --no-cache-dir --wheel-dir /wheels uwsgi==2.0.31\n" in files["Dockerfile"]
+                )
             )
 
 
@@ -267,7 +282,12 @@ def test_nginx_ends_tls_if_and_only_if_the_proxy_does():
 def test_nginx_sends_the_proxy_headers_to_the_app():
     site = bundle("gunicorn", tls="proxy", host="::", port=8123)["nginx.conf"]
     assert "upstream app_server {\n    server 127.0.0.1:8123;\n}" in site
-    headers = ("Host $host", "X-Forwarded-For $proxy_add_x_forwarded_for", "X-Forwarded-Proto $scheme", "X-Real-IP $remote_addr")
+    headers = (
+        "Host $host",
+        "X-Forwarded-For $proxy_add_x_forwarded_for",
+        "X-Forwarded-Proto $scheme",
+        "X-Real-IP $remote_addr",
+    )
     for header in headers:
         assert f"proxy_set_header {header};" in site
     assert "events" not in site and "http {" not in site
@@ -300,7 +320,9 @@ def test_the_readme_gives_the_reasons_and_says_when_the_server_is_ruled_out():
 def test_recommended_bundle_renders_the_recommended_server_or_nothing():
     docker = answers(framework="fastapi", deploy="docker")
     files = recommended_bundle(docker, rank(docker.choices, CRITERIA), TEMPLATES).files
-    assert json.loads(next(line for line in files[0].content.splitlines() if line.startswith("CMD "))[4:])[0] == "uvicorn"
+    assert (
+        json.loads(next(line for line in files[0].content.splitlines() if line.startswith("CMD "))[4:])[0] == "uvicorn"
+    )
     data = default_criteria()
     trio = next(o for q in data["questions"] if q["slug"] == "asynclib" for o in q["options"] if o["slug"] == "trio")
     trio["effects"]["hypercorn"] = {"points": 0, "excluded": True, "reason": "test"}

@@ -57,14 +57,25 @@ def test_it_imports_edited_config_templates(tmp_path):
     "breakage, message",
     [
         (lambda d: d["questions"][0]["options"][0]["effects"]["gunicorn"].update(points=99), "points"),
-        (lambda d: d["questions"][0]["options"][0]["effects"]["gunicorn"].update(excluded=True, points=0, reason=""), "reason"),
-        (lambda d: d["questions"][0]["options"][0]["effects"].update(tomcat={"points": 1, "excluded": False, "reason": "x"}), "no server has the slug 'tomcat'"),
+        (
+            lambda d: d["questions"][0]["options"][0]["effects"]["gunicorn"].update(excluded=True, points=0, reason=""),
+            "reason",
+        ),
+        (
+            lambda d: d["questions"][0]["options"][0]["effects"].update(
+                tomcat={"points": 1, "excluded": False, "reason": "x"}
+            ),
+            "no server has the slug 'tomcat'",
+        ),
         (lambda d: d["questions"][1].update(slug=d["questions"][0]["slug"]), "already exists"),
         (lambda d: d["servers"][0].pop("name"), "missing field 'name'"),
         (lambda d: d["servers"][0].update(colour="red"), "unknown field(s) colour"),
         (lambda d: d.update(questions="none"), "'questions' must be a list"),
         (lambda d: d["config_templates"][0].update(body="{% if %}"), "config_templates[0]"),
-        (lambda d: d["config_templates"][0].update(body="{{ no_such_variable }}"), "unknown variable 'no_such_variable'"),
+        (
+            lambda d: d["config_templates"][0].update(body="{{ no_such_variable }}"),
+            "unknown variable 'no_such_variable'",
+        ),
         (lambda d: d["config_templates"][0].update(servers=["tomcat"]), "Unknown server: tomcat"),
     ],
 )

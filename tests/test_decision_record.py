@@ -58,7 +58,8 @@ def section(tokens: list[Token], title: str) -> list[Token]:
     start = next(i for i, token in enumerate(tokens) if token.type == "heading_open" and shown(tokens[i + 1]) == title)
     level = tokens[start].tag
     end = next(
-        (i for i in range(start + 3, len(tokens)) if tokens[i].type == "heading_open" and tokens[i].tag <= level), len(tokens)
+        (i for i in range(start + 3, len(tokens)) if tokens[i].type == "heading_open" and tokens[i].tag <= level),
+        len(tokens),
     )
     return tokens[start + 3 : end]
 
@@ -111,7 +112,10 @@ def test_it_gives_the_outcome_with_its_consequences_and_the_memory_estimate():
     plan = recommended_bundle(given, what_would_change(given.choices, CRITERIA).ranking, TEMPLATES).plan
     _, tokens = parsed(record(**FASTAPI).text)
     outcome = [shown(token) for token in section(tokens, "Decision Outcome") if token.type == "inline"]
-    assert outcome[0] == 'Chosen option: "Uvicorn", because it fits every answer and comes out best, with +7 (see Pros and Cons of the Options).'
+    assert (
+        outcome[0]
+        == 'Chosen option: "Uvicorn", because it fits every answer and comes out best, with +7 (see Pros and Cons of the Options).'
+    )
     assert outcome[1] == "Uvicorn leads Hypercorn by 3 points."
     consequences = items(section(tokens, "Consequences"))
     assert consequences[0] == "Good, because Uvicorn is the standard choice for FastAPI. (FastAPI: +3)"
@@ -147,7 +151,10 @@ def test_it_says_when_the_chosen_server_is_the_only_one_that_fits():
                 "the start command gunicorn -c gunicorn.conf.py: gunicorn argument parser",
             ],
         ),
-        ({"framework": "flask", "current": "uwsgi", "deploy": "supervisor"}, ["uwsgi.ini: uwsgi --strict", "supervisor.conf: supervisord (ServerOptions.realize)"]),
+        (
+            {"framework": "flask", "current": "uwsgi", "deploy": "supervisor"},
+            ["uwsgi.ini: uwsgi --strict", "supervisor.conf: supervisord (ServerOptions.realize)"],
+        ),
         ({"http": "http3", "deploy": "docker"}, ["hypercorn.toml: hypercorn Config.from_toml", "Dockerfile: hadolint"]),
     ],
 )
@@ -156,7 +163,13 @@ def test_it_confirms_with_the_validators_of_the_bundles_files(choices, checks):
     confirmation = section(tokens, "Confirmation")
     assert set(checks) <= set(items(confirmation))
     assert not any(check.startswith(("README.md", ".dockerignore")) for check in items(confirmation))
-    links = [child.attrs["href"] for token in confirmation if token.type == "inline" for child in token.children if child.type == "link_open"]
+    links = [
+        child.attrs["href"]
+        for token in confirmation
+        if token.type == "inline"
+        for child in token.children
+        if child.type == "link_open"
+    ]
     assert links == [RESULT_URL + "?" + "&".join(f"{key}={value}" for key, value in choices.items())]
 
 
@@ -183,7 +196,9 @@ def test_it_lists_what_would_change_the_recommendation_with_links():
     more = section(tokens, "More Information")
     assert shown(more[1]) == "Uvicorn leads Hypercorn by 3 points."
     http3 = next(token for token in more if token.type == "inline" and "HTTP/3" in token.content)
-    assert shown(http3) == "Which HTTP version must the app server itself speak? If you answered HTTP/3 (QUIC): Hypercorn"
+    assert (
+        shown(http3) == "Which HTTP version must the app server itself speak? If you answered HTTP/3 (QUIC): Hypercorn"
+    )
     assert http3.children[-3].attrs["href"] == (
         f"{RESULT_URL}?framework=fastapi&async=yes&realtime=websockets&http=http3&deploy=kubernetes"
     )
@@ -192,8 +207,12 @@ def test_it_lists_what_would_change_the_recommendation_with_links():
 
 def hostile_criteria():
     data = default_criteria()
-    fastapi = next(o for q in data["questions"] if q["slug"] == "framework" for o in q["options"] if o["slug"] == "fastapi")
-    fastapi["effects"]["uvicorn"]["reason"] = "# Owned\n## Injected section\n<script>alert(1)</script> [x](javascript:alert(1))"
+    fastapi = next(
+        o for q in data["questions"] if q["slug"] == "framework" for o in q["options"] if o["slug"] == "fastapi"
+    )
+    fastapi["effects"]["uvicorn"]["reason"] = (
+        "# Owned\n## Injected section\n<script>alert(1)</script> [x](javascript:alert(1))"
+    )
     fastapi["effects"]["hypercorn"]["reason"] = "1. not a list\n- nor this\n> nor a quote\n```\nnor code"
     fastapi["label"] = "**FastAPI** | ---"
     granian = next(s for s in data["servers"] if s["slug"] == "granian")
@@ -208,7 +227,15 @@ def test_admin_text_cannot_add_structure_or_markup():
     assert [level for level, _ in headings(tokens)] == [1, 2, 2, 2, 2, 3, 3, 2, 3, 3, 3, 3, 3, 2]
     assert (3, "## Granian") in headings(tokens)
     kinds = {token.type for token in tokens} | {child.type for token in tokens for child in token.children or ()}
-    assert not kinds & {"html_block", "html_inline", "fence", "code_block", "blockquote_open", "ordered_list_open", "hr"}
+    assert not kinds & {
+        "html_block",
+        "html_inline",
+        "fence",
+        "code_block",
+        "blockquote_open",
+        "ordered_list_open",
+        "hr",
+    }
     hrefs = [child.attrs["href"] for token in tokens for child in token.children or () if child.type == "link_open"]
     assert all(href.startswith(RESULT_URL) for href in hrefs)
     uvicorn = items(section(tokens, "Uvicorn"))
@@ -219,6 +246,16 @@ def test_admin_text_cannot_add_structure_or_markup():
 
 
 def test_it_escapes_every_character_markdown_reads_and_fences_code_around_backticks():
-    assert text("a\\b `c` *d* _e_ [f] <g> #h |i ~j &k") == "a\\\\b \\`c\\` \\*d\\* \\_e\\_ \\[f\\] \\<g\\> \\#h \\|i \\~j \\&k"
-    assert [text(line) for line in ("- x", "+ x", "= x", "12. x", "3) x", "4 x")] == ["\\- x", "\\+ x", "\\= x", "12\\. x", "3\\) x", "4 x"]
+    assert (
+        text("a\\b `c` *d* _e_ [f] <g> #h |i ~j &k")
+        == "a\\\\b \\`c\\` \\*d\\* \\_e\\_ \\[f\\] \\<g\\> \\#h \\|i \\~j \\&k"
+    )
+    assert [text(line) for line in ("- x", "+ x", "= x", "12. x", "3) x", "4 x")] == [
+        "\\- x",
+        "\\+ x",
+        "\\= x",
+        "12\\. x",
+        "3\\) x",
+        "4 x",
+    ]
     assert code("a ``b`` c") == "```a ``b`` c```" and code("`x") == "`` `x ``"

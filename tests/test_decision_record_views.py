@@ -35,7 +35,9 @@ def test_it_answers_like_the_other_downloads_when_no_server_fits_or_an_answer_is
 
 def test_a_hostile_reason_from_the_admin_adds_no_heading(client):
     before = headings(parsed(client.get(URL).content.decode())[1])
-    Effect.objects.filter(option__slug="fastapi", server__slug="uvicorn").update(reason="# Owned\n## Injected\n<b>x</b>")
+    Effect.objects.filter(option__slug="fastapi", server__slug="uvicorn").update(
+        reason="# Owned\n## Injected\n<b>x</b>"
+    )
     Effect.objects.filter(option__slug="fastapi", server__slug="hypercorn").update(reason="## Also injected")
     CriteriaVersion.bump()
     markdown = client.get(URL).content.decode()

@@ -55,7 +55,6 @@ def test_it_warns_when_a_production_setting_is_left_out(left_out, warning):
     assert result.returncode == 1 and warning in result.stderr
 
 
-
 @pytest.mark.parametrize(
     ("redis_url", "backend"),
     [("", "LocMemCache"), ("redis://127.0.0.1:6379/0", "ForgivingRedisCache")],

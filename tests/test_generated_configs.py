@@ -36,7 +36,11 @@ PROFILES = {
     ),
     "trio-http3-websockets": Answers(
         choices={
-            "framework": "other-asgi", "asynclib": "trio", "http": "http3", "realtime": "websockets", "tls": "proxy"
+            "framework": "other-asgi",
+            "asynclib": "trio",
+            "http": "http3",
+            "realtime": "websockets",
+            "tls": "proxy",
         }
     ),
     "django-async-ipv6-own-app": Answers(
@@ -91,9 +95,7 @@ def test_each_generated_file_passes_its_real_validator(server, deploy, profile, 
     assert (verdict.tool == "none") == (filename in NOT_VALIDATED), verdict
 
 
-@pytest.mark.parametrize(
-    ("server", "deploy", "profile"), [pytest.param(*case, id="-".join(case)) for case in CASES]
-)
+@pytest.mark.parametrize(("server", "deploy", "profile"), [pytest.param(*case, id="-".join(case)) for case in CASES])
 def test_each_start_command_passes_its_servers_parser_beside_its_bundle(server, deploy, profile):
     command = plan_for(CRITERIA.server(server), answers(deploy, profile)).start_command
     files = tuple((f.filename, f.content) for f in bundle(server, deploy, profile))
@@ -144,7 +146,9 @@ def test_the_profiles_reach_every_branch_of_the_templates():
     for server, deploy, profile in CASES:
         for file in bundle(server, deploy, profile):
             texts.setdefault(file.filename, []).append(file.content)
-        texts.setdefault("start command", []).append(plan_for(CRITERIA.server(server), answers(deploy, profile)).start_command)
+        texts.setdefault("start command", []).append(
+            plan_for(CRITERIA.server(server), answers(deploy, profile)).start_command
+        )
 
     missing = [(name, fragment) for name, fragment in BRANCHES if not any(fragment in t for t in texts[name])]
 

@@ -10,7 +10,20 @@ def test_it_shows_every_question_as_a_plain_get_form(client):
     assert response.status_code == 200
     html = response.content.decode()
     assert '<form id="questionnaire"' in html and 'method="get"' in html and 'action="/recommend/"' in html
-    for slug in ("framework", "async", "realtime", "http", "asynclib", "current", "bottleneck", "workload", "memory", "priority", "deploy", "tls"):
+    for slug in (
+        "framework",
+        "async",
+        "realtime",
+        "http",
+        "asynclib",
+        "current",
+        "bottleneck",
+        "workload",
+        "memory",
+        "priority",
+        "deploy",
+        "tls",
+    ):
         assert f'name="{slug}"' in html
     for parameter in ("cores", "port", "host", "app"):
         assert f'name="{parameter}"' in html

@@ -45,7 +45,15 @@ class Response:
         return json.loads(self.body)
 
 
-def fetch(port: int, path: str, *, tls: bool = False, method: str = "GET", headers: dict | None = None, body: bytes | None = None) -> Response:
+def fetch(
+    port: int,
+    path: str,
+    *,
+    tls: bool = False,
+    method: str = "GET",
+    headers: dict | None = None,
+    body: bytes | None = None,
+) -> Response:
     if tls:
         context = ssl.create_default_context()
         context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # nginx's throwaway certificate
@@ -108,7 +116,11 @@ class Visitor:
         return self._send(path, headers=headers)
 
     def post(self, path: str, fields: dict) -> Response:
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "Origin": f"https://{SITE_HOST}", "Referer": f"https://{SITE_HOST}{path}"}
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": f"https://{SITE_HOST}",
+            "Referer": f"https://{SITE_HOST}{path}",
+        }
         return self._send(path, "POST", urlencode(fields).encode(), headers)
 
     def sign_in(self, username: str = "admin", password: str = ADMIN_PASSWORD) -> Response:
@@ -125,7 +137,14 @@ class Site:
     env: dict
 
     def manage(self, *args: str) -> str:
-        result = subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=os.environ | self.env, capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=BASE_DIR,
+            env=os.environ | self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert result.returncode == 0, result.stderr
         return result.stdout
 
@@ -292,7 +311,11 @@ def test_it_shares_rendered_pages_in_redis_and_renders_without_it(seeded, redis_
     redis_server.stop()
     try:
         started = time.monotonic()
-        statuses = [visitor.get(f"/recommend/?framework=starlette&cores={n}").status for n in range(1, 11) for visitor in (on_a, on_b)]
+        statuses = [
+            visitor.get(f"/recommend/?framework=starlette&cores={n}").status
+            for n in range(1, 11)
+            for visitor in (on_a, on_b)
+        ]
         assert statuses == [200] * 20
         assert time.monotonic() - started < 10
     finally:

@@ -21,7 +21,9 @@ def test_it_serves_django_websockets_from_asgi_py_on_every_server_that_can():
     assert gunicorn_settings(framework="django", realtime="websockets", **{"async": "no"}) | {
         "wsgi_app": "mysite.asgi:application", "worker_class": "asgi"
     } == gunicorn_settings(framework="django", realtime="websockets", **{"async": "no"})  # fmt: skip
-    assert shlex.split(start_command("uvicorn", framework="django", realtime="websockets"))[1] == "mysite.asgi:application"
+    assert (
+        shlex.split(start_command("uvicorn", framework="django", realtime="websockets"))[1] == "mysite.asgi:application"
+    )
     assert "channels==4.3.2" in plan("uvicorn", framework="django", realtime="websockets").pip_packages
 
 
@@ -38,7 +40,11 @@ def test_flask_async_views_run_on_gunicorns_sync_worker_with_flasks_async_extra(
 
 def test_flask_websockets_get_a_thread_per_socket_and_the_readme_says_how_many():
     websockets = plan("gunicorn", framework="flask", realtime="websockets", cores=1)
-    assert (websockets.worker_class, websockets.threads, websockets.held_capacity) == ("gthread", HELD_THREADS, 3 * HELD_THREADS)
+    assert (websockets.worker_class, websockets.threads, websockets.held_capacity) == (
+        "gthread",
+        HELD_THREADS,
+        3 * HELD_THREADS,
+    )
     assert "flask-sock==0.7.0" in websockets.pip_packages
     readme = bundle("gunicorn", framework="flask", realtime="websockets", cores=1)["README.md"]
     assert f"{3 * HELD_THREADS} at once in all" in readme and "sock = Sock(app)" in readme
@@ -76,7 +82,9 @@ def test_hypercorn_serves_quic_with_one_worker_and_kubernetes_advertises_the_ser
 
 
 def test_it_says_a_proxy_was_answered_only_when_it_was():
-    assert "even though you answered that a proxy ends TLS" in bundle("hypercorn", http="http3", tls="proxy")["README.md"]
+    assert (
+        "even though you answered that a proxy ends TLS" in bundle("hypercorn", http="http3", tls="proxy")["README.md"]
+    )
     assert "even though" not in bundle("hypercorn", http="http3")["README.md"]
     assert "nginx 1.22 cannot proxy QUIC" not in bundle("hypercorn", http="http3", tls="proxy")["README.md"]
 
@@ -146,7 +154,10 @@ def test_recycling_never_cuts_the_connections_the_user_holds():
 
 def test_behind_a_tls_proxy_no_server_is_told_to_speak_http2():
     for framework in ("fastapi", "flask"):
-        assert "http_protocols" not in bundle("gunicorn", framework=framework, http="http2", tls="proxy")["gunicorn.conf.py"]
+        assert (
+            "http_protocols"
+            not in bundle("gunicorn", framework=framework, http="http2", tls="proxy")["gunicorn.conf.py"]
+        )
         argv = shlex.split(start_command("granian", framework=framework, http="http2", tls="proxy"))
         assert argv[argv.index("--http") + 1] == "1"
         assert not plan("hypercorn", framework=framework, http="http2", tls="proxy").http2

@@ -94,7 +94,9 @@ def test_it_saves_the_scoring_matrix_all_or_nothing(seeded, root):
     assert client.get("/recommend.json?framework=django").json()["ranking"][0]["server"] == "gunicorn"
 
 
-def save_in_own_transaction(question_slug: str, points: int, user, versions: dict, hold: threading.Event | None, saved: threading.Event) -> None:
+def save_in_own_transaction(
+    question_slug: str, points: int, user, versions: dict, hold: threading.Event | None, saved: threading.Event
+) -> None:
     """One admin's scoring save on this thread's own connection; `hold` keeps its transaction open after it."""
     try:
         question = Question.objects.get(slug=question_slug)
@@ -119,7 +121,9 @@ def test_it_keeps_both_of_two_concurrent_saves_with_distinct_versions(seeded, ro
     before = CriteriaVersion.objects.get().number
     versions: dict[str, int] = {}
     release, first_saved, second_saved = threading.Event(), threading.Event(), threading.Event()
-    first = threading.Thread(target=save_in_own_transaction, args=("framework", 6, root, versions, release, first_saved))
+    first = threading.Thread(
+        target=save_in_own_transaction, args=("framework", 6, root, versions, release, first_saved)
+    )
     second = threading.Thread(target=save_in_own_transaction, args=("deploy", -4, root, versions, None, second_saved))
     first.start()
     assert first_saved.wait(timeout=30)
@@ -140,7 +144,9 @@ def test_it_keeps_both_of_two_concurrent_saves_with_distinct_versions(seeded, ro
 
 
 def test_it_round_trips_export_then_import_on_postgresql(seeded, tmp_path):
-    Effect.objects.filter(option__slug="django", server__slug="granian").update(points=2, reason="Edited before export.")
+    Effect.objects.filter(option__slug="django", server__slug="granian").update(
+        points=2, reason="Edited before export."
+    )
     exported = export(tmp_path)
     call_command("reset_criteria")
     assert export(tmp_path, "after-reset.json") != exported

@@ -23,7 +23,7 @@ from tests.serving import free_port, serving
 pytestmark = pytest.mark.slow
 
 # Reports what the app sees, once the README's wrapper has read the forwarded headers.
-REPORTING_APP = '''import json
+REPORTING_APP = """import json
 
 
 async def app(scope, receive, send):
@@ -33,7 +33,7 @@ async def app(scope, receive, send):
     seen = {"host": headers.get("host"), "client": scope["client"][0], "scheme": scope["scheme"]}
     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
     await send({"type": "http.response.body", "body": json.dumps(seen).encode()})
-'''
+"""
 
 
 def readme_wrapper(readme: str) -> str:
@@ -47,7 +47,9 @@ def nginx_site(site: str, folder: Path, port: int) -> Iterator[None]:
     """The site, listening on 127.0.0.1:port instead of port 80, inside a minimal nginx.conf of its own."""
     site = site.replace("listen 80;", f"listen 127.0.0.1:{port};").replace("    listen [::]:80;\n", "")
     (folder / "site.conf").write_text(site)
-    temp = "".join(f"    {kind}_temp_path {folder}/{kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    temp = "".join(
+        f"    {kind}_temp_path {folder}/{kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     (folder / "nginx.conf").write_text(
         f"pid {folder}/nginx.pid;\nerror_log {folder}/nginx-error.log;\nevents {{}}\n"
         f"http {{\n    access_log off;\n{temp}    include {folder}/site.conf;\n}}\n"

@@ -76,9 +76,15 @@ def test_it_previews_as_the_recommendation_when_the_link_is_pasted(client):
     assert f"<title>{title} · Serverwise</title>" in html
     assert f'<meta property="og:title" content="{title}">' in html
     assert f'<meta name="twitter:title" content="{title}">' in html
-    assert '<meta property="og:description" content="Uvicorn is the standard choice for FastAPI. Native WebSocket support.' in html
+    assert (
+        '<meta property="og:description" content="Uvicorn is the standard choice for FastAPI. Native WebSocket support.'
+        in html
+    )
     permalink = "http://testserver/recommend/?framework=fastapi&amp;realtime=websockets"
-    assert f'<meta property="og:url" content="{permalink}">' in html and f'<link rel="canonical" href="{permalink}">' in html
+    assert (
+        f'<meta property="og:url" content="{permalink}">' in html
+        and f'<link rel="canonical" href="{permalink}">' in html
+    )
     assert '<meta name="twitter:card" content="summary">' in html
 
 
@@ -100,7 +106,9 @@ def what_would_change(html: str) -> str:
 
 
 def test_it_says_how_close_the_call_is(client):
-    section = what_would_change(client.get("/recommend/?framework=fastapi&async=yes&realtime=websockets").content.decode())
+    section = what_would_change(
+        client.get("/recommend/?framework=fastapi&async=yes&realtime=websockets").content.decode()
+    )
     assert '<p class="lead-margin">Uvicorn leads Hypercorn by 3 points.</p>' in section
     section = what_would_change(client.get("/recommend/").content.decode())
     assert '<p class="lead-margin close-call">A close call: Gunicorn and Uvicorn both score +0;' in section
@@ -110,7 +118,10 @@ def test_it_links_each_answer_that_would_flip_the_recommendation_to_that_result(
     html = client.get("/recommend/?framework=fastapi&async=yes&realtime=websockets&cores=4").content.decode()
     section = what_would_change(html)
     link = "/recommend/?framework=fastapi&async=yes&realtime=websockets&http=http3&cores=4"
-    assert f'<a href="{link.replace("&", "&amp;")}">If you answered <strong>HTTP/3 (QUIC)</strong>: Hypercorn</a>' in section
+    assert (
+        f'<a href="{link.replace("&", "&amp;")}">If you answered <strong>HTTP/3 (QUIC)</strong>: Hypercorn</a>'
+        in section
+    )
     assert 'data-recommended="hypercorn"' in client.get(link).content.decode()
     assert "If you answered <strong>Another WSGI framework</strong>: no server fits</a>" in section
     assert "Trio</strong>: Hypercorn" in section and "Starlette" not in section  # Starlette keeps Uvicorn
@@ -128,6 +139,8 @@ def test_it_groups_the_changes_by_question_in_question_order(client):
 
 def test_it_says_so_when_no_single_answer_changes_the_recommendation(client, monkeypatch):
     # Rare with the seeded criteria (answering Django over HTTP/3 alone flips most results): a sensitivity without changes.
-    monkeypatch.setattr("decisions.views.what_would_change", lambda choices, criteria: Sensitivity(rank(choices, criteria), ()))
+    monkeypatch.setattr(
+        "decisions.views.what_would_change", lambda choices, criteria: Sensitivity(rank(choices, criteria), ())
+    )
     section = what_would_change(client.get("/recommend/?framework=flask").content.decode())
     assert "No single answer, changed or left unanswered, would recommend another server." in section

@@ -7,7 +7,14 @@ def test_it_returns_the_ranking_as_json(client):
     response = client.get("/recommend.json?framework=django&async=no&utm_source=x")
     assert response.status_code == 200
     data = response.json()
-    assert data["answers"] == {"framework": "django", "async": "no", "cores": 2, "port": 8000, "host": None, "app": None}
+    assert data["answers"] == {
+        "framework": "django",
+        "async": "no",
+        "cores": 2,
+        "port": 8000,
+        "host": None,
+        "app": None,
+    }
     assert data["recommended"] == "gunicorn"
     assert [entry["server"] for entry in data["ranking"]][0] == "gunicorn"
     assert len(data["ranking"]) == 5
@@ -44,14 +51,23 @@ def test_it_answers_400_naming_each_bad_field_and_its_allowed_values(client):
 
 
 def test_it_never_500s_on_hostile_input(client):
-    for query in ("framework=%00", "cores=" + "9" * 10000, "host=%E2%80%AE", "app=a:b%0A", "framework=django&framework=flask", "%ZZ=1"):
+    for query in (
+        "framework=%00",
+        "cores=" + "9" * 10000,
+        "host=%E2%80%AE",
+        "app=a:b%0A",
+        "framework=django&framework=flask",
+        "%ZZ=1",
+    ):
         assert client.get(f"/recommend.json?{query}").status_code in (200, 400)
 
 
 def test_it_says_how_the_recommended_server_runs_the_app(client):
     data = client.get("/recommend.json?framework=django&realtime=websockets&deploy=docker").json()
     assert data["recommended"] == "uvicorn"
-    assert data["plan"] | {"interface": "asgi", "app": "mysite.asgi:application", "bind": "0.0.0.0:8000"} == data["plan"]
+    assert (
+        data["plan"] | {"interface": "asgi", "app": "mysite.asgi:application", "bind": "0.0.0.0:8000"} == data["plan"]
+    )
     assert "channels==4.3.2" in data["plan"]["packages"]
     assert client.get("/recommend.json?framework=django&asynclib=trio&async=yes").json()["plan"] is None
 

@@ -60,7 +60,9 @@ def test_it_recommends_uvicorn_for_an_async_app():
     assert recommended(framework="other-asgi", **{"async": "yes"}, realtime="websockets") == "uvicorn"
 
 
-@pytest.mark.parametrize("choices", [{"http": "http3"}, {"asynclib": "trio"}, {"framework": "fastapi", "http": "http3"}])
+@pytest.mark.parametrize(
+    "choices", [{"http": "http3"}, {"asynclib": "trio"}, {"framework": "fastapi", "http": "http3"}]
+)
 def test_it_leaves_only_hypercorn_for_http3_or_trio(choices):
     ranking = rank(choices, CRITERIA)
     assert ranking.recommended.server.slug == "hypercorn"

@@ -31,7 +31,13 @@ def test_it_has_no_pending_migration():
 
 
 def test_it_seeds_every_server_with_its_facts():
-    assert sorted(Server.objects.values_list("slug", flat=True)) == ["granian", "gunicorn", "hypercorn", "uvicorn", "uwsgi"]
+    assert sorted(Server.objects.values_list("slug", flat=True)) == [
+        "granian",
+        "gunicorn",
+        "hypercorn",
+        "uvicorn",
+        "uwsgi",
+    ]
     for server in Server.objects.all():
         assert server.summary and server.interfaces and server.protocols and server.websockets
         assert server.strengths and server.limitations and server.when_to_use
@@ -39,7 +45,9 @@ def test_it_seeds_every_server_with_its_facts():
 
 
 def test_it_seeds_every_question_and_option_in_order():
-    seeded = {q.slug: list(q.options.order_by("position").values_list("slug", flat=True)) for q in Question.objects.all()}
+    seeded = {
+        q.slug: list(q.options.order_by("position").values_list("slug", flat=True)) for q in Question.objects.all()
+    }
     assert seeded == QUESTIONS
     assert list(Question.objects.values_list("slug", flat=True)) == list(QUESTIONS)
 
@@ -80,7 +88,11 @@ def test_it_bumps_the_version_on_every_criteria_change():
 
 def test_it_serves_every_named_url(client):
     skip = {"admin"}
-    names = [name for name in get_resolver().reverse_dict if isinstance(name, str) and not any(name.startswith(s) for s in skip)]
+    names = [
+        name
+        for name in get_resolver().reverse_dict
+        if isinstance(name, str) and not any(name.startswith(s) for s in skip)
+    ]
     assert {"home", "result", "result-json", "servers", "health"} <= set(names)
     for name in names:
         try:

@@ -16,7 +16,9 @@ def title(**choices: str) -> str:
 def test_it_names_the_server_the_framework_and_what_the_app_needs():
     assert title(framework="fastapi", realtime="websockets") == "Recommended: Uvicorn - FastAPI with WebSockets"
     assert title(framework="django", http="http2", realtime="long-polling").startswith("Recommended: ")
-    assert title(framework="django", http="http2", realtime="long-polling").endswith("- Django with Long-polling and HTTP/2")
+    assert title(framework="django", http="http2", realtime="long-polling").endswith(
+        "- Django with Long-polling and HTTP/2"
+    )
 
 
 def test_it_leaves_out_answers_that_need_nothing_special():

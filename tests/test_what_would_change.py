@@ -80,7 +80,11 @@ def test_it_skips_ruled_out_servers_when_measuring_the_margin():
 @pytest.mark.parametrize(
     ("choices", "margin", "lead"),
     [
-        ({}, 0, "A close call: Gunicorn and Uvicorn both score +0; Gunicorn ranks first as the more established server."),
+        (
+            {},
+            0,
+            "A close call: Gunicorn and Uvicorn both score +0; Gunicorn ranks first as the more established server.",
+        ),
         ({"framework": "fastapi", "async": "no"}, 1, "A close call: Gunicorn leads Uvicorn by 1 point."),
     ],
 )

@@ -51,7 +51,12 @@ PRESTOP_SECONDS = 5
 WORKER_CLASS_PSS_MIB = {"uvicorn_worker.UvicornWorker": Decimal("15.4"), "asgi": Decimal("15.2")}
 # What the framework adds to one worker (PSS, MiB), measured by scripts/measure_app_memory.py with a minimal real
 # app of each (a fresh startproject for Django): docs/sources.md.
-FRAMEWORK_MIB = {"django": Decimal("22.6"), "flask": Decimal("10.5"), "fastapi": Decimal("16.1"), "starlette": Decimal("2.5")}
+FRAMEWORK_MIB = {
+    "django": Decimal("22.6"),
+    "flask": Decimal("10.5"),
+    "fastapi": Decimal("16.1"),
+    "starlette": Decimal("2.5"),
+}
 # The user's own code and data per worker: an allowance, not a measurement; the README says how to measure yours.
 APP_ALLOWANCE_MIB = 64
 MASTER_MIB = 32  # measured: 15 (uWSGI) to 31 (Granian) MiB
@@ -166,8 +171,11 @@ def plan_for(server: ServerInfo, answers: Answers) -> ServerPlan:
         workers, rule = cores, f"1 worker per core: {cores}, each with a pool of blocking threads"
         threads, model = HELD_THREADS, "threaded"
     else:
-        workers, rule = (1, "1 worker: QUIC packets must all reach the same process") if quic else (
-            cores, f"1 async worker per core: {cores}")
+        workers, rule = (
+            (1, "1 worker: QUIC packets must all reach the same process")
+            if quic
+            else (cores, f"1 async worker per core: {cores}")
+        )
         threads, model = 1, "async"
     if threads > 1:
         rule = f"{rule}, {threads} threads each"
@@ -205,7 +213,9 @@ def plan_for(server: ServerInfo, answers: Answers) -> ServerPlan:
         graceful_seconds=QUIC_GRACEFUL_SECONDS if quic else GRACEFUL_SECONDS,
         held_capacity=workers * threads if holds_threads else 0,
         pip_packages=_pip_packages(slug, app, worker_class, http2, quic),
-        memory_pss_mib=WORKER_CLASS_PSS_MIB.get(worker_class, server.memory_pss_mib) if slug == "gunicorn" else server.memory_pss_mib,
+        memory_pss_mib=WORKER_CLASS_PSS_MIB.get(worker_class, server.memory_pss_mib)
+        if slug == "gunicorn"
+        else server.memory_pss_mib,
         framework_mib=FRAMEWORK_MIB.get(app.framework, Decimal(0)),
     )
 
@@ -241,7 +251,11 @@ def _recycling(slug: str, app: AppModel, max_requests: int, lifetime: int) -> st
         return (
             f"No recycling: replacing a worker would cut the {held} you asked for."
             + (" Watch memory instead (uWSGI: reload-on-rss)." if slug == "uwsgi" else "")
-            + (" Granian can replace a worker above a memory limit instead: --workers-max-rss." if slug == "granian" else "")
+            + (
+                " Granian can replace a worker above a memory limit instead: --workers-max-rss."
+                if slug == "granian"
+                else ""
+            )
         )
     if lifetime:
         return f"Each worker is replaced after {lifetime} seconds (Granian has no max-requests setting)."
@@ -292,7 +306,12 @@ def start_argv(plan: ServerPlan) -> list[str]:
             argv += ["--interface", "wsgi"]
         argv += ["--proxy-headers", "--forwarded-allow-ips", plan.trusted_proxies]
         if plan.max_requests:
-            argv += ["--limit-max-requests", str(plan.max_requests), "--limit-max-requests-jitter", str(MAX_REQUESTS_JITTER)]
+            argv += [
+                "--limit-max-requests",
+                str(plan.max_requests),
+                "--limit-max-requests-jitter",
+                str(MAX_REQUESTS_JITTER),
+            ]
         argv += ["--timeout-graceful-shutdown", str(plan.graceful_seconds)]
         return argv + (["--ssl-certfile", CERT_PATH, "--ssl-keyfile", KEY_PATH] if plan.tls_in_app else [])
     argv = ["granian", "--interface", plan.interface, *address, "--http", "auto" if plan.http2 else "1"]

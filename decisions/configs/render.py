@@ -173,7 +173,10 @@ def context(plan: ServerPlan, ranking: Ranking, permalink: str = "") -> dict:
         "framework": plan.app.framework,
         "framework_label": plan.app.label,
         "interface_assumed": plan.app.assumed,
-        "extensions": [StrictDict(name=e.name, requirement=e.requirement, how=e.how.format(package=plan.app.package)) for e in plan.app.extensions],
+        "extensions": [
+            StrictDict(name=e.name, requirement=e.requirement, how=e.how.format(package=plan.app.package))
+            for e in plan.app.extensions
+        ],
         "app": plan.app_path,
         "host": plan.host,
         "host_given": plan.host_given,
@@ -227,7 +230,9 @@ def context(plan: ServerPlan, ranking: Ranking, permalink: str = "") -> dict:
         "reasons": [
             StrictDict(text=r.text, points=r.points, question=r.question_text, option=r.option_label) for r in reasons
         ],
-        "excluded_because": [StrictDict(text=r.text, question=r.question_text, option=r.option_label) for r in excluded],
+        "excluded_because": [
+            StrictDict(text=r.text, question=r.question_text, option=r.option_label) for r in excluded
+        ],
     }
 
 
@@ -240,7 +245,10 @@ def check_plan(plan: ServerPlan) -> None:
         problems.append("app")
     if not (1 <= plan.cores <= 256 and 1 <= plan.port <= 65535):
         problems.append("cores or port")
-    if any(not re.fullmatch(r"[a-z0-9-]*", value) for value in (plan.deploy, plan.app.framework, plan.http, plan.tls_answer)):
+    if any(
+        not re.fullmatch(r"[a-z0-9-]*", value)
+        for value in (plan.deploy, plan.app.framework, plan.http, plan.tls_answer)
+    ):
         problems.append("choices")
     if problems:
         raise ConfigError(f"Refusing to write invalid {', '.join(problems)} into a config file.")
@@ -329,8 +337,21 @@ def _compile(body: str) -> Template:
 SAMPLE_PERMALINK = "https://serverwise.example/recommend/"
 SAMPLE_ANSWERS = (
     {},
-    {"framework": "django", "http": "http2", "tls": "proxy", "workload": "high-concurrency", "realtime": "long-polling"},
-    {"framework": "fastapi", "async": "yes", "realtime": "websockets", "http": "http3", "tls": "app", "asynclib": "trio"},
+    {
+        "framework": "django",
+        "http": "http2",
+        "tls": "proxy",
+        "workload": "high-concurrency",
+        "realtime": "long-polling",
+    },
+    {
+        "framework": "fastapi",
+        "async": "yes",
+        "realtime": "websockets",
+        "http": "http3",
+        "tls": "app",
+        "asynclib": "trio",
+    },
 )
 
 

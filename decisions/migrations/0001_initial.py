@@ -7,98 +7,179 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='CriteriaVersion',
+            name="CriteriaVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(default=1)),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveIntegerField(default=1)),
+                ("changed_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'verbose_name': 'criteria version',
+                "verbose_name": "criteria version",
             },
         ),
         migrations.CreateModel(
-            name='Question',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=30, unique=True, validators=[django.core.validators.RegexValidator('^[a-z0-9]+(?:-[a-z0-9]+)*$', 'Use lowercase letters, digits and single hyphens (e.g. long-polling).')])),
-                ('text', models.CharField(max_length=200)),
-                ('help_text', models.TextField(blank=True)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "slug",
+                    models.SlugField(
+                        max_length=30,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z0-9]+(?:-[a-z0-9]+)*$",
+                                "Use lowercase letters, digits and single hyphens (e.g. long-polling).",
+                            )
+                        ],
+                    ),
+                ),
+                ("text", models.CharField(max_length=200)),
+                ("help_text", models.TextField(blank=True)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['position', 'slug'],
+                "ordering": ["position", "slug"],
             },
         ),
         migrations.CreateModel(
-            name='Server',
+            name="Server",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=30, unique=True, validators=[django.core.validators.RegexValidator('^[a-z0-9]+(?:-[a-z0-9]+)*$', 'Use lowercase letters, digits and single hyphens (e.g. long-polling).')])),
-                ('name', models.CharField(max_length=60)),
-                ('position', models.PositiveSmallIntegerField(default=0, help_text='Order on the site, and the tie-break: on equal scores the lower position ranks first.')),
-                ('version', models.CharField(blank=True, help_text='Release the facts were checked against.', max_length=30)),
-                ('summary', models.TextField(help_text='One or two sentences: what the server is.')),
-                ('interfaces', models.CharField(help_text='e.g. WSGI, ASGI, RSGI', max_length=60)),
-                ('protocols', models.CharField(help_text='e.g. HTTP/1.1, HTTP/2', max_length=120)),
-                ('websockets', models.CharField(help_text='Whether and how it serves WebSockets.', max_length=160)),
-                ('maturity', models.CharField(max_length=200)),
-                ('strengths', models.TextField(help_text='One per line.')),
-                ('limitations', models.TextField(help_text='One per line.')),
-                ('when_to_use', models.TextField()),
-                ('memory_article_mib', models.PositiveSmallIntegerField(help_text='Baseline figure as the article states it.', verbose_name='memory per worker, article (MiB)')),
-                ('memory_article_source', models.CharField(max_length=200)),
-                ('memory_rss_mib', models.DecimalField(decimal_places=1, max_digits=6, verbose_name='measured RSS (MiB)')),
-                ('memory_pss_mib', models.DecimalField(decimal_places=1, max_digits=6, verbose_name='measured PSS (MiB)')),
-                ('memory_uss_mib', models.DecimalField(decimal_places=1, max_digits=6, verbose_name='measured USS (MiB)')),
-                ('memory_measured_source', models.CharField(max_length=300)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "slug",
+                    models.SlugField(
+                        max_length=30,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z0-9]+(?:-[a-z0-9]+)*$",
+                                "Use lowercase letters, digits and single hyphens (e.g. long-polling).",
+                            )
+                        ],
+                    ),
+                ),
+                ("name", models.CharField(max_length=60)),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(
+                        default=0,
+                        help_text="Order on the site, and the tie-break: on equal scores the lower position ranks first.",
+                    ),
+                ),
+                (
+                    "version",
+                    models.CharField(blank=True, help_text="Release the facts were checked against.", max_length=30),
+                ),
+                ("summary", models.TextField(help_text="One or two sentences: what the server is.")),
+                ("interfaces", models.CharField(help_text="e.g. WSGI, ASGI, RSGI", max_length=60)),
+                ("protocols", models.CharField(help_text="e.g. HTTP/1.1, HTTP/2", max_length=120)),
+                ("websockets", models.CharField(help_text="Whether and how it serves WebSockets.", max_length=160)),
+                ("maturity", models.CharField(max_length=200)),
+                ("strengths", models.TextField(help_text="One per line.")),
+                ("limitations", models.TextField(help_text="One per line.")),
+                ("when_to_use", models.TextField()),
+                (
+                    "memory_article_mib",
+                    models.PositiveSmallIntegerField(
+                        help_text="Baseline figure as the article states it.",
+                        verbose_name="memory per worker, article (MiB)",
+                    ),
+                ),
+                ("memory_article_source", models.CharField(max_length=200)),
+                (
+                    "memory_rss_mib",
+                    models.DecimalField(decimal_places=1, max_digits=6, verbose_name="measured RSS (MiB)"),
+                ),
+                (
+                    "memory_pss_mib",
+                    models.DecimalField(decimal_places=1, max_digits=6, verbose_name="measured PSS (MiB)"),
+                ),
+                (
+                    "memory_uss_mib",
+                    models.DecimalField(decimal_places=1, max_digits=6, verbose_name="measured USS (MiB)"),
+                ),
+                ("memory_measured_source", models.CharField(max_length=300)),
             ],
             options={
-                'ordering': ['position', 'slug'],
+                "ordering": ["position", "slug"],
             },
         ),
         migrations.CreateModel(
-            name='Option',
+            name="Option",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=30, validators=[django.core.validators.RegexValidator('^[a-z0-9]+(?:-[a-z0-9]+)*$', 'Use lowercase letters, digits and single hyphens (e.g. long-polling).')])),
-                ('label', models.CharField(max_length=120)),
-                ('help_text', models.CharField(blank=True, max_length=300)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='options', to='decisions.question')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "slug",
+                    models.SlugField(
+                        max_length=30,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z0-9]+(?:-[a-z0-9]+)*$",
+                                "Use lowercase letters, digits and single hyphens (e.g. long-polling).",
+                            )
+                        ],
+                    ),
+                ),
+                ("label", models.CharField(max_length=120)),
+                ("help_text", models.CharField(blank=True, max_length=300)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="options", to="decisions.question"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['question__position', 'position', 'slug'],
+                "ordering": ["question__position", "position", "slug"],
             },
         ),
         migrations.CreateModel(
-            name='Effect',
+            name="Effect",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('points', models.SmallIntegerField(default=0, validators=[django.core.validators.MinValueValidator(-10), django.core.validators.MaxValueValidator(10)])),
-                ('excluded', models.BooleanField(default=False, help_text='Rules the server out whatever its score.')),
-                ('reason', models.CharField(blank=True, max_length=300)),
-                ('option', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='effects', to='decisions.option')),
-                ('server', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='effects', to='decisions.server')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "points",
+                    models.SmallIntegerField(
+                        default=0,
+                        validators=[
+                            django.core.validators.MinValueValidator(-10),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                    ),
+                ),
+                ("excluded", models.BooleanField(default=False, help_text="Rules the server out whatever its score.")),
+                ("reason", models.CharField(blank=True, max_length=300)),
+                (
+                    "option",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="effects", to="decisions.option"
+                    ),
+                ),
+                (
+                    "server",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="effects", to="decisions.server"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['option__question__position', 'option__position', 'server__position'],
+                "ordering": ["option__question__position", "option__position", "server__position"],
             },
         ),
         migrations.AddConstraint(
-            model_name='option',
-            constraint=models.UniqueConstraint(fields=('question', 'slug'), name='unique_option_slug_per_question'),
+            model_name="option",
+            constraint=models.UniqueConstraint(fields=("question", "slug"), name="unique_option_slug_per_question"),
         ),
         migrations.AddConstraint(
-            model_name='effect',
-            constraint=models.UniqueConstraint(fields=('option', 'server'), name='unique_effect_per_option_server'),
+            model_name="effect",
+            constraint=models.UniqueConstraint(fields=("option", "server"), name="unique_effect_per_option_server"),
         ),
     ]

@@ -5,26 +5,73 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('decisions', '0002_seed_criteria'),
+        ("decisions", "0002_seed_criteria"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ConfigTemplate',
+            name="ConfigTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='What the file is, e.g. Gunicorn settings.', max_length=100)),
-                ('filename', models.CharField(max_length=100, validators=[django.core.validators.RegexValidator('^(?!\\.+$)[A-Za-z0-9_.-]+$', 'Use a plain file name: letters, digits, dots, hyphens and underscores, no folders.')])),
-                ('servers', models.CharField(blank=True, help_text='Comma-separated server slugs, e.g. gunicorn. Blank: every server.', max_length=200)),
-                ('deploys', models.CharField(blank=True, help_text='Comma-separated options of the deploy question, e.g. docker, kubernetes. Blank: every target.', max_length=200, verbose_name='deploy targets')),
-                ('body', models.TextField(help_text='Django template syntax, autoescape off; the variables are listed in decisions/configs.py (VARIABLES). A line holding only {% %} tags leaves no line behind; a body that renders empty leaves the file out.')),
-                ('content_type', models.CharField(default='text/plain; charset=utf-8', max_length=100, validators=[django.core.validators.RegexValidator('^[a-z]+/[a-z0-9.+-]+(?:; charset=utf-8)?$', 'Use a media type such as text/plain; charset=utf-8.')])),
-                ('position', models.PositiveSmallIntegerField(default=0, help_text='Order in the bundle and on the result page.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(help_text="What the file is, e.g. Gunicorn settings.", max_length=100)),
+                (
+                    "filename",
+                    models.CharField(
+                        max_length=100,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^(?!\\.+$)[A-Za-z0-9_.-]+$",
+                                "Use a plain file name: letters, digits, dots, hyphens and underscores, no folders.",
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "servers",
+                    models.CharField(
+                        blank=True,
+                        help_text="Comma-separated server slugs, e.g. gunicorn. Blank: every server.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "deploys",
+                    models.CharField(
+                        blank=True,
+                        help_text="Comma-separated options of the deploy question, e.g. docker, kubernetes. Blank: every target.",
+                        max_length=200,
+                        verbose_name="deploy targets",
+                    ),
+                ),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="Django template syntax, autoescape off; the variables are listed in decisions/configs.py (VARIABLES). A line holding only {% %} tags leaves no line behind; a body that renders empty leaves the file out."
+                    ),
+                ),
+                (
+                    "content_type",
+                    models.CharField(
+                        default="text/plain; charset=utf-8",
+                        max_length=100,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z]+/[a-z0-9.+-]+(?:; charset=utf-8)?$",
+                                "Use a media type such as text/plain; charset=utf-8.",
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(
+                        default=0, help_text="Order in the bundle and on the result page."
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'filename', 'pk'],
+                "ordering": ["position", "filename", "pk"],
             },
         ),
     ]

@@ -71,7 +71,9 @@ def live_server_thread(django_db_setup, collected_static):
 def _start_live_server(shared: dict, port: int) -> LiveServerThread | None:
     # Django's live server wraps the app in handlers serving static and media files from the source folders;
     # unwrapped, requests reach the app as in production, where WhiteNoise serves the hashed static files.
-    thread = LiveServerThread(HOST, static_handler=lambda media_handler: media_handler.application, connections_override=shared, port=port)
+    thread = LiveServerThread(
+        HOST, static_handler=lambda media_handler: media_handler.application, connections_override=shared, port=port
+    )
     thread.daemon = True
     for conn in shared.values():
         conn.inc_thread_sharing()
@@ -154,9 +156,17 @@ def production_server(tmp_path_factory, collected_static):
         "PORT": str(port),
         "WEB_CONCURRENCY": "2",
     }
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"], cwd=BASE_DIR, env=env, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"], cwd=BASE_DIR, env=env, check=True
+    )
     log = (folder / "gunicorn.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://{HOST}:{port}"
     try:
         _wait_until_healthy(url, server, folder / "gunicorn.log")

@@ -97,7 +97,9 @@ class Tab:
     def _is_expected(self, message: ConsoleMessage) -> bool:
         """Chrome logs every 4xx response; the ones a test asked for are not errors of the page."""
         path = urlsplit(message.location.get("url", "")).path
-        return any(path == expected and f"status of {status} " in message.text for expected, status in self._expected_statuses)
+        return any(
+            path == expected and f"status of {status} " in message.text for expected, status in self._expected_statuses
+        )
 
     def assert_no_errors(self) -> None:
         try:
@@ -157,4 +159,7 @@ class Tab:
 
 def _describe(violation: dict) -> str:
     targets = [json.dumps(node["target"]) for node in violation["nodes"][:5]]
-    return f"- {violation['impact']} {violation['id']}: {violation['help']} ({violation['helpUrl']})\n    at " + "\n    at ".join(targets)
+    return (
+        f"- {violation['impact']} {violation['id']}: {violation['help']} ({violation['helpUrl']})\n    at "
+        + "\n    at ".join(targets)
+    )

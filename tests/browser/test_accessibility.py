@@ -44,7 +44,9 @@ def test_it_announces_each_new_result_from_a_live_region_that_stays_in_place(tab
     expect(status).to_have_attribute("data-original", "yes")
     expect(page.locator("#result")).to_have_attribute("data-recommended", "hypercorn")
     # The result itself is no live region: it would be read out in full after every answer.
-    in_live_region = page.evaluate("!!document.querySelector('#result').closest('[aria-live], [role=status], [role=alert], [role=log]')")
+    in_live_region = page.evaluate(
+        "!!document.querySelector('#result').closest('[aria-live], [role=status], [role=alert], [role=log]')"
+    )
     assert not in_live_region
 
 

@@ -68,7 +68,9 @@ def test_it_gives_the_complete_result_page_without_javascript(new_tab):
     expect(page.locator("svg.chart rect")).to_have_count(10)
     expect(page.locator("#permalink")).to_have_value(tab.url(f"/recommend/?{ANSWERS}"))
     expect(page.locator(".answers-summary")).to_contain_text("3 of 12 questions answered")
-    expect(page.locator("meta[property='og:title']")).to_have_attribute("content", "Recommended: Uvicorn - FastAPI with WebSockets")
+    expect(page.locator("meta[property='og:title']")).to_have_attribute(
+        "content", "Recommended: Uvicorn - FastAPI with WebSockets"
+    )
     copy_buttons = page.locator("[data-copy]")
     expect(copy_buttons).to_have_count(5)  # the start command, three files and the permalink
     for index in range(5):
@@ -150,13 +152,20 @@ def test_it_downloads_a_config_file_and_the_bundle(tab):
     assert bundle.suggested_filename == "serverwise-gunicorn.zip"
     with zipfile.ZipFile(bundle.path()) as archive:
         names = set(archive.namelist())
-        assert {"serverwise-gunicorn/gunicorn.conf.py", "serverwise-gunicorn/Dockerfile", "serverwise-gunicorn/README.md"} <= names
+        assert {
+            "serverwise-gunicorn/gunicorn.conf.py",
+            "serverwise-gunicorn/Dockerfile",
+            "serverwise-gunicorn/README.md",
+        } <= names
         assert archive.read("serverwise-gunicorn/gunicorn.conf.py").decode() == text
 
     record = tab.download(page.get_by_role("link", name="Download the decision record"))
     assert record.suggested_filename == "0001-use-gunicorn-for-our-django-app.md"
     with zipfile.ZipFile(bundle.path()) as archive:
-        assert archive.read(f"serverwise-gunicorn/docs/decisions/{record.suggested_filename}").decode() == Path(record.path()).read_text()
+        assert (
+            archive.read(f"serverwise-gunicorn/docs/decisions/{record.suggested_filename}").decode()
+            == Path(record.path()).read_text()
+        )
 
 
 def test_it_follows_an_answer_that_would_change_the_recommendation(tab):

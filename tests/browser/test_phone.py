@@ -39,6 +39,8 @@ def test_it_gives_every_tap_target_at_least_44_by_44_pixels(new_tab, name):
             continue
         measured += 1
         if box["width"] < MIN_TAP or box["height"] < MIN_TAP:
-            too_small.append(f"{box['width']:.0f}x{box['height']:.0f} {target.evaluate('el => el.outerHTML.slice(0, 90)')}")
+            too_small.append(
+                f"{box['width']:.0f}x{box['height']:.0f} {target.evaluate('el => el.outerHTML.slice(0, 90)')}"
+            )
     assert measured >= 3
     assert not too_small, "\n".join(too_small)

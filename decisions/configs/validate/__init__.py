@@ -21,7 +21,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from decisions.configs.validate import (
-    cli_servers, containers, gunicorn, hypercorn, nginx, supervisor, systemd, uwsgi,
+    cli_servers,
+    containers,
+    gunicorn,
+    hypercorn,
+    nginx,
+    supervisor,
+    systemd,
+    uwsgi,
 )
 from decisions.configs.validate.checks import Check, Verdict, checked
 from decisions.configs.validate.stand_in import stand_in_app

@@ -19,7 +19,13 @@ from decisions.configs.paths import CERT_PATH, KEY_PATH
 TIMEOUT_SECONDS = 30
 # Our own environment must not change how a tool reads the file under test (GUNICORN_CMD_ARGS, UWSGI_*, ...).
 TOOL_ENVIRONMENT_PREFIXES = (
-    "GUNICORN_", "UWSGI_", "HYPERCORN_", "UVICORN_", "GRANIAN_", "HADOLINT_", "WEB_CONCURRENCY",
+    "GUNICORN_",
+    "UWSGI_",
+    "HYPERCORN_",
+    "UVICORN_",
+    "GRANIAN_",
+    "HADOLINT_",
+    "WEB_CONCURRENCY",
 )
 PROGRAMS = Path(__file__).parent / "programs"
 
@@ -82,8 +88,24 @@ class Check:
         if not cert.exists():
             cert.parent.mkdir()
             made = self.run(
-                [executable("openssl"), "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-                 "-nodes", "-days", "1", "-subj", "/CN=localhost", "-keyout", key, "-out", cert]
+                [
+                    executable("openssl"),
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "ec",
+                    "-pkeyopt",
+                    "ec_paramgen_curve:P-256",
+                    "-nodes",
+                    "-days",
+                    "1",
+                    "-subj",
+                    "/CN=localhost",
+                    "-keyout",
+                    key,
+                    "-out",
+                    cert,
+                ]
             )
             if made.returncode:
                 raise ToolMissing(f"openssl could not make a throwaway certificate: {output(made)}")

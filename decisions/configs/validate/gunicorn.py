@@ -6,7 +6,15 @@ import typing
 from pathlib import Path
 
 from decisions.configs.validate.checks import (
-    Check, UsageError, did_you_mean, executable, last_line, output, quiet, raise_usage_error, require_module,
+    Check,
+    UsageError,
+    did_you_mean,
+    executable,
+    last_line,
+    output,
+    quiet,
+    raise_usage_error,
+    require_module,
 )
 from decisions.configs.validate.stand_in import APP_PATH, stand_in_app
 

@@ -25,7 +25,9 @@ parser = options.UnhosedConfigParser()
 parser.read(sys.argv[2])
 unknown = [
     [section, option, sorted(known for place, known in read if place == section)]
-    for section in parser.sections() if section.startswith("program:")
-    for option in parser.options(section) if (section, option) not in read
+    for section in parser.sections()
+    if section.startswith("program:")
+    for option in parser.options(section)
+    if (section, option) not in read
 ]
 print(json.dumps({"unknown": unknown, "warnings": server.parse_warnings}))
