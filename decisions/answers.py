@@ -3,10 +3,11 @@
 import ipaddress
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 from decisions.domain import QuestionInfo
+from decisions.scoring import Change
 
 DEFAULT_CORES = 2
 DEFAULT_PORT = 8000
@@ -29,6 +30,10 @@ class Answers:
 
     def get(self, question: str) -> str | None:
         return self.choices.get(question)
+
+    def changed(self, change: Change) -> "Answers":
+        """These answers with one question answered otherwise, or left unanswered; the parameters kept."""
+        return replace(self, choices=change.applied_to(self.choices))
 
     def query_string(self, questions: Sequence[QuestionInfo]) -> str:
         """The canonical query: questions in their order, then parameters that differ from the default."""

@@ -11,6 +11,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import condition, require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -23,9 +24,10 @@ from decisions.appmodel import app_model
 from decisions.charts import memory_chart
 from decisions.configs.plan import ServerPlan, bind_address, plan_for
 from decisions.configs.render import Bundle, ConfigError, recommended_bundle, render_bundle
+from decisions.decision_record import DecisionRecord, decision_record
 from decisions.domain import Criteria
 from decisions.middleware import criteria_stamp, sent_response_cached
-from decisions.scoring import Ranking, rank
+from decisions.scoring import Ranking, Sensitivity, rank, what_would_change
 from decisions.sharing import share_description, share_title
 from guide.build import BUILD_ID
 
@@ -77,8 +79,14 @@ def _etag(request: HtmxHttpRequest, **url_kwargs) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
+def _dated_etag(request: HtmxHttpRequest) -> str:
+    """The decision record carries the day's date (alone and in the zip), so their ETags change with the day."""
+    return f"{_etag(request)}-{timezone.localdate().isoformat()}"
+
+
 def result_context(request: HttpRequest, criteria: Criteria, answers: Answers) -> dict:
-    ranking = rank(answers.choices, criteria)
+    sensitivity = what_would_change(answers.choices, criteria)
+    ranking = sensitivity.ranking
     query = answers.query_string(criteria.questions)
     recommended = ranking.recommended
     permalink = _permalink(request, query)
@@ -96,12 +104,21 @@ def result_context(request: HttpRequest, criteria: Criteria, answers: Answers) -
         "share_description": share_description(ranking),
         "permalink": permalink,
         "plan": plans[0] if recommended else None,
+        "sensitivity": sensitivity,
+        "change_links": _change_links(criteria, answers, sensitivity),
     } | _configs_context(criteria, ranking, plans[0] if recommended else None, query, permalink)
 
 
 def _configs_context(criteria: Criteria, ranking: Ranking, plan: ServerPlan | None, query: str, permalink: str) -> dict:
     """The recommended server's starter configs and their links; a template that fails becomes a message."""
-    ctx = {"configs": [], "configs_error": "", "bundle_url": "", "start_command": "", "start_command_words": []}
+    ctx = {
+        "configs": [],
+        "configs_error": "",
+        "bundle_url": "",
+        "decision_record_url": "",
+        "start_command": "",
+        "start_command_words": [],
+    }
     if plan is None:
         return ctx
     try:
@@ -119,10 +136,22 @@ def _configs_context(criteria: Criteria, ranking: Ranking, plan: ServerPlan | No
     return ctx | {
         "configs": configs,
         "bundle_url": _with_query(reverse("config-bundle"), query),
+        "decision_record_url": _with_query(reverse("decision-record"), query),
         "start_command": plan.start_command,
         # The page shows the command word by word, so it wraps between words and never inside --an-option.
         "start_command_words": [shlex.quote(word) for word in plan.argv],
     }
+
+
+def _change_links(criteria: Criteria, answers: Answers, sensitivity: Sensitivity) -> list[dict]:
+    """Each answer that would change the recommendation, with the link to that result."""
+    return [
+        {
+            "change": change,
+            "url": _with_query(reverse("result"), answers.changed(change).query_string(criteria.questions)),
+        }
+        for change in sensitivity.changes
+    ]
 
 
 def _with_query(path: str, query: str) -> str:
@@ -224,7 +253,8 @@ def result_json(request: HttpRequest) -> JsonResponse:
     criteria, answers, invalid = _parse(request)
     if invalid:
         return _errors_json(invalid)
-    ranking = rank(answers.choices, criteria)
+    sensitivity = what_would_change(answers.choices, criteria)
+    ranking = sensitivity.ranking
     query = answers.query_string(criteria.questions)
     permalink = _permalink(request, query)
     plan = plan_for(ranking.recommended.server, answers) if ranking.recommended else None
@@ -250,6 +280,18 @@ def result_json(request: HttpRequest) -> JsonResponse:
                 {"filename": c["filename"], "url": request.build_absolute_uri(c["url"])} for c in ctx["configs"]
             ],
             "bundle_url": request.build_absolute_uri(ctx["bundle_url"]) if ctx["bundle_url"] else None,
+            "decision_record_url": request.build_absolute_uri(ctx["decision_record_url"])
+            if ctx["decision_record_url"]
+            else None,
+            "margin": sensitivity.margin,
+            "what_would_change": [
+                {
+                    "question": c.question,
+                    "option": c.option,
+                    "recommended": c.recommended.slug if c.recommended else None,
+                }
+                for c in sensitivity.changes
+            ],
             "start_command": ctx["start_command"] or None,
             "configs_error": ctx["configs_error"] or None,
         }
@@ -294,23 +336,25 @@ def config_file(request: HttpRequest, filename: str) -> HttpResponse:
     return response
 
 
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so the same answers always give the same bytes (and ETag)
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so the same answers give the same bytes (and ETag) all day
 
 
 @sent_response_cached
 @require_safe
-@condition(etag_func=_etag)
+@condition(etag_func=_dated_etag)
 def config_bundle(request: HttpRequest) -> HttpResponse:
     bundle = _bundle(request)
     if isinstance(bundle, JsonResponse):
         return bundle
     folder = f"serverwise-{bundle.plan.server.slug}"
+    record = _decision_record(request, bundle)
+    entries = [(f.filename, f.content) for f in bundle.files] + [(f"docs/decisions/{record.filename}", record.text)]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        for file in bundle.files:
-            entry = zipfile.ZipInfo(f"{folder}/{file.filename}", date_time=ZIP_DATE)
+        for name, content in entries:
+            entry = zipfile.ZipInfo(f"{folder}/{name}", date_time=ZIP_DATE)
             entry.external_attr = 0o644 << 16
-            archive.writestr(entry, file.content, compress_type=zipfile.ZIP_DEFLATED)
+            archive.writestr(entry, content, compress_type=zipfile.ZIP_DEFLATED)
     response = HttpResponse(buffer.getvalue(), content_type="application/zip")
     response["Content-Disposition"] = content_disposition_header(True, f"{folder}.zip")
     return response
@@ -366,3 +410,24 @@ def health(request: HttpRequest) -> HttpResponse:
     except Exception as error:  # any database failure means this instance cannot serve
         return HttpResponse(f"unavailable: {type(error).__name__}\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+def _decision_record(request: HttpRequest, bundle: Bundle) -> DecisionRecord:
+    criteria, answers, _ = _parse(request)
+    sensitivity = what_would_change(answers.choices, criteria)
+    filenames = [file.filename for file in bundle.files]
+    result_url = request.build_absolute_uri(reverse("result"))
+    return decision_record(answers, criteria, sensitivity, bundle.plan, filenames, result_url, timezone.localdate())
+
+
+@sent_response_cached
+@require_safe
+@condition(etag_func=_dated_etag)
+def decision_record_download(request: HttpRequest) -> HttpResponse:
+    bundle = _bundle(request)
+    if isinstance(bundle, JsonResponse):
+        return bundle
+    record = _decision_record(request, bundle)
+    response = HttpResponse(record.text, content_type="text/markdown; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, record.filename)
+    return response

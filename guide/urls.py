@@ -12,6 +12,7 @@ urlpatterns = [
     path("recommend.json", views.result_json, name="result-json"),
     path("recommend/configs/<str:filename>", views.config_file, name="config-file"),
     path("recommend/bundle.zip", views.config_bundle, name="config-bundle"),
+    path("recommend/decision.md", views.decision_record_download, name="decision-record"),
     path("servers/", views.servers, name="servers"),
     path("health", views.health, name="health"),
     path("admin/", admin.site.urls),

@@ -4,6 +4,7 @@ import pytest
 from bundles import CRITERIA
 
 from decisions.answers import Answers, InvalidAnswers, parse
+from decisions.scoring import Change
 
 QUESTIONS = CRITERIA.questions
 
@@ -97,3 +98,18 @@ def test_it_reports_every_bad_field_at_once_and_keeps_the_good_ones():
 def test_it_writes_a_canonical_query_in_question_order_without_defaults():
     answers = parse(q(deploy="docker", framework="fastapi", cores="2", port="9000", utm_source="x"), QUESTIONS)
     assert answers.query_string(QUESTIONS) == "framework=fastapi&deploy=docker&port=9000"
+
+
+def test_it_changes_one_answer_and_keeps_the_rest():
+    answers = Answers(choices={"framework": "django", "http": "http3"}, cores=4, app="mysite.asgi:application")
+    unanswered = answers.changed(Change("http", None, "", "", None))
+    assert unanswered == Answers(choices={"framework": "django"}, cores=4, app="mysite.asgi:application")
+    assert answers.changed(Change("framework", "flask", "", "", None)).choices == {
+        "framework": "flask",
+        "http": "http3",
+    }
+    assert answers.changed(Change("tls", "app", "", "", None)).choices == {
+        "framework": "django",
+        "http": "http3",
+        "tls": "app",
+    }

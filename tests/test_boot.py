@@ -85,6 +85,7 @@ def test_it_serves_the_real_app_from_the_bundle(client, features, tmp_path):
     if plan["tls_in_app"]:
         files, command = with_throwaway_tls(files, command, tmp_path)
     for name, content in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)  # docs/decisions/ holds the decision record
         (tmp_path / name).write_text(content)
     kind = app_kind(features, plan)
     realapps.build(

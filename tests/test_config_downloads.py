@@ -93,10 +93,12 @@ def test_the_zip_holds_every_file_in_one_folder(client):
     assert response["Content-Type"] == "application/zip"
     assert response["Content-Disposition"] == 'attachment; filename="serverwise-uvicorn.zip"'
     archive = zipfile.ZipFile(io.BytesIO(response.content))
-    assert archive.namelist() == [f"serverwise-uvicorn/{name}" for name in FILES]
+    record = "docs/decisions/0001-use-uvicorn-for-our-fastapi-app.md"
+    assert archive.namelist() == [f"serverwise-uvicorn/{name}" for name in [*FILES, record]]
     for name in FILES:
         single = client.get(f"/recommend/configs/{name}?{QUERY}").content
         assert archive.read(f"serverwise-uvicorn/{name}") == single
+    assert archive.read(f"serverwise-uvicorn/{record}") == client.get(f"/recommend/decision.md?{QUERY}").content
     assert client.get(f"/recommend/bundle.zip?{QUERY}").content == response.content  # same answers, same bytes
 
 

@@ -19,7 +19,7 @@ LAYERS = (
         "pure",
         ("decisions.answers", "decisions.appmodel", "decisions.scoring", "decisions.sharing", "decisions.seeding"),
     ),
-    ("configs", ("decisions.configs", "decisions.charts")),
+    ("configs", ("decisions.configs", "decisions.charts", "decisions.decision_record")),
     ("models", ("decisions.models",)),
     ("store", ("decisions.store", "decisions.signals")),
     ("forms", ("decisions.forms",)),

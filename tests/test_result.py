@@ -1,5 +1,7 @@
 import pytest
 
+from decisions.scoring import Sensitivity, rank
+
 pytestmark = pytest.mark.django_db
 
 
@@ -91,3 +93,50 @@ def test_it_shows_how_the_recommended_server_serves_the_app(client):
     assert "How Gunicorn serves your app" in html
     assert "Flask: the WSGI application at <code>app:app</code>" in html
     assert "Holds up to 96 requests or WebSockets at once" in html and "flask-sock" in html
+
+
+def what_would_change(html: str) -> str:
+    start = html.index('id="what-would-change"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_it_says_how_close_the_call_is(client):
+    section = what_would_change(
+        client.get("/recommend/?framework=fastapi&async=yes&realtime=websockets").content.decode()
+    )
+    assert '<p class="lead-margin">Uvicorn leads Hypercorn by 3 points.</p>' in section
+    section = what_would_change(client.get("/recommend/").content.decode())
+    assert '<p class="lead-margin close-call">A close call: Gunicorn and Uvicorn both score +0;' in section
+
+
+def test_it_links_each_answer_that_would_flip_the_recommendation_to_that_result(client):
+    html = client.get("/recommend/?framework=fastapi&async=yes&realtime=websockets&cores=4").content.decode()
+    section = what_would_change(html)
+    link = "/recommend/?framework=fastapi&async=yes&realtime=websockets&http=http3&cores=4"
+    assert (
+        f'<a href="{link.replace("&", "&amp;")}">If you answered <strong>HTTP/3 (QUIC)</strong>: Hypercorn</a>'
+        in section
+    )
+    assert 'data-recommended="hypercorn"' in client.get(link).content.decode()
+    assert "If you answered <strong>Another WSGI framework</strong>: no server fits</a>" in section
+    assert "Trio</strong>: Hypercorn" in section and "Starlette" not in section  # Starlette keeps Uvicorn
+
+
+def test_it_groups_the_changes_by_question_in_question_order(client):
+    section = what_would_change(client.get("/recommend/?framework=django&http=http3").content.decode())
+    assert section.count("<dt>") == 2
+    framework = section.index("<dt>Which framework does your app use?</dt>")
+    http = section.index("<dt>Which HTTP version must the app server itself speak?</dt>")
+    assert framework < section.index("If you left it unanswered: Hypercorn") < http
+    assert http < section.index('<a href="/recommend/?framework=django">If you left it unanswered: Gunicorn</a>')
+    assert "lead-margin" not in section  # no server fits, so nothing leads
+
+
+def test_it_says_so_when_no_single_answer_changes_the_recommendation(client, monkeypatch):
+    # No seeded answer set keeps every single change from flipping the result (leaving the framework unanswered or
+    # answering Django over HTTP/3 flips most), so this renders a sensitivity without changes.
+    monkeypatch.setattr(
+        "decisions.views.what_would_change", lambda choices, criteria: Sensitivity(rank(choices, criteria), ())
+    )
+    section = what_would_change(client.get("/recommend/?framework=flask").content.decode())
+    assert "No single answer, changed or left unanswered, would recommend another server." in section

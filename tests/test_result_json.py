@@ -86,3 +86,25 @@ def test_it_says_how_the_recommended_server_runs_the_app(client):
     )
     assert "channels==4.3.2" in data["plan"]["packages"]
     assert client.get("/recommend.json?framework=django&asynclib=trio&async=yes").json()["plan"] is None
+
+
+def test_it_gives_the_margin_and_what_would_change_the_recommendation(client):
+    data = client.get("/recommend.json?framework=fastapi&async=yes&realtime=websockets").json()
+    assert data["margin"] == 3
+    assert data["what_would_change"] == [
+        {"question": "framework", "option": "flask", "recommended": "gunicorn"},
+        {"question": "framework", "option": "other-wsgi", "recommended": None},  # WSGI carries no WebSockets
+        {"question": "http", "option": "http3", "recommended": "hypercorn"},
+        {"question": "asynclib", "option": "trio", "recommended": "hypercorn"},
+        {"question": "current", "option": "hypercorn", "recommended": "hypercorn"},
+        {"question": "current", "option": "granian", "recommended": "granian"},
+    ]
+
+
+def test_it_gives_null_for_unanswered_and_for_a_margin_of_one_server(client):
+    data = client.get("/recommend.json?asynclib=trio").json()
+    assert data["margin"] is None  # Trio leaves Hypercorn alone
+    assert data["what_would_change"] == [
+        {"question": "asynclib", "option": "asyncio", "recommended": "gunicorn"},
+        {"question": "asynclib", "option": None, "recommended": "gunicorn"},
+    ]

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from decisions.configs.validate import Verdict, stand_in_app, validate, validate_command
+from decisions.configs.validate import Verdict, command_tool_for, stand_in_app, tool_for, validate, validate_command
 from decisions.configs.validate import checks as validation
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -59,6 +59,7 @@ def test_it_passes_each_good_sample_with_its_real_tool(filename, tool):
     verdict = validate(filename, sample(filename))
 
     assert (verdict.ok, verdict.tool, verdict.filename) == (True, tool, filename), verdict.messages
+    assert tool_for(filename) == tool
 
 
 @pytest.mark.parametrize(
@@ -185,6 +186,7 @@ def test_it_says_plainly_what_it_does_not_validate(filename):
 
     assert (verdict.ok, verdict.tool) == (True, "none")
     assert verdict.messages == (f"{filename} is not validated: no tool checks this kind of file",)
+    assert tool_for(filename) == "none"
 
 
 def test_it_fails_a_file_it_has_no_validator_for():
@@ -232,6 +234,11 @@ def test_it_passes_good_start_commands(command):
     verdict = validate_command(command, BUNDLE)
 
     assert verdict.ok, verdict.messages
+    assert command_tool_for(command.split()[0].rpartition("/")[2]) == verdict.tool != "none"
+
+
+def test_it_names_no_command_parser_for_another_server():
+    assert command_tool_for("daphne") == "none"
 
 
 @pytest.mark.parametrize(

@@ -161,6 +161,25 @@ def test_it_downloads_a_config_file_and_the_bundle(tab):
         } <= names
         assert archive.read("serverwise-gunicorn/gunicorn.conf.py").decode() == text
 
+    record = tab.download(page.get_by_role("link", name="Download the decision record"))
+    assert record.suggested_filename == "0001-use-gunicorn-for-our-django-app.md"
+    with zipfile.ZipFile(bundle.path()) as archive:
+        assert (
+            archive.read(f"serverwise-gunicorn/docs/decisions/{record.suggested_filename}").decode()
+            == Path(record.path()).read_text()
+        )
+
+
+def test_it_follows_an_answer_that_would_change_the_recommendation(tab):
+    page = tab.page
+    tab.open(f"/recommend/?{ANSWERS}")
+    changes = page.locator("#what-would-change")
+    expect(changes).to_contain_text("Uvicorn leads Hypercorn by 3 points.")
+    changes.get_by_role("link", name="If you answered HTTP/3 (QUIC): Hypercorn").click()
+    expect(page).to_have_url(tab.url(f"/recommend/?{ANSWERS}&http=http3"))
+    expect(page.locator("#result")).to_have_attribute("data-recommended", "hypercorn")
+    expect(page.locator("#what-would-change")).to_contain_text("Only Hypercorn fits every answer.")
+
 
 def test_it_copies_a_config_file_with_javascript(new_tab):
     tab = new_tab(permissions=["clipboard-read", "clipboard-write"])

@@ -33,7 +33,7 @@ from decisions.configs.validate import (
 from decisions.configs.validate.checks import Check, Verdict, checked
 from decisions.configs.validate.stand_in import stand_in_app
 
-__all__ = ["Verdict", "stand_in_app", "validate", "validate_command"]
+__all__ = ["Verdict", "command_tool_for", "stand_in_app", "tool_for", "validate", "validate_command"]
 
 
 def validate(filename: str, content: str, *, app: str | None = None) -> Verdict:
@@ -45,6 +45,17 @@ def validate(filename: str, content: str, *, app: str | None = None) -> Verdict:
         return Verdict(filename, False, "none", (f"Serverwise has no validator for {filename!r}",))
     tool, validator = found
     return checked(filename, tool, lambda check: validator(check, name, content, app))
+
+
+def tool_for(filename: str) -> str:
+    """The tool `validate` runs on this kind of file; "none" when nothing checks it."""
+    name = Path(filename).name
+    return next((tool for pattern, tool, _ in _VALIDATORS if fnmatch.fnmatchcase(name, pattern)), "none")
+
+
+def command_tool_for(server_slug: str) -> str:
+    """The parser `validate_command` checks this server's start command with; "none" for an unknown server."""
+    return _COMMAND_CHECKS[server_slug][0] if server_slug in _COMMAND_CHECKS else "none"
 
 
 def validate_command(command: str, files: Mapping[str, str] | None = None) -> Verdict:

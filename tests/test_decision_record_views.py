@@ -1,0 +1,75 @@
+"""The decision record on the web: its download, the result page's button and the JSON's link."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from test_decision_record import headings, parsed
+
+from decisions.models import CriteriaVersion, Effect
+
+pytestmark = pytest.mark.django_db
+QUERY = "framework=fastapi&async=yes&realtime=websockets&deploy=kubernetes"
+URL = f"/recommend/decision.md?{QUERY}"
+
+
+def test_it_downloads_the_record_as_a_markdown_attachment(client):
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/markdown; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="0001-use-uvicorn-for-our-fastapi-app.md"'
+    front_matter, tokens = parsed(response.content.decode())
+    assert front_matter == {"status": "proposed", "date": timezone.localdate()}
+    assert headings(tokens)[0] == (1, "Use Uvicorn for our FastAPI app")
+    assert f"<http://testserver/recommend/?{QUERY}>" in response.content.decode()
+
+
+def test_it_answers_like_the_other_downloads_when_no_server_fits_or_an_answer_is_bad(client):
+    response = client.get("/recommend/decision.md?framework=django&http=http3")
+    assert response.status_code == 404
+    assert response.json() == {"error": "No server fits every answer, so there are no starter configs."}
+    response = client.get("/recommend/decision.md?framework=rails")
+    assert response.status_code == 400 and set(response.json()["errors"]) == {"framework"}
+
+
+def test_a_hostile_reason_from_the_admin_adds_no_heading(client):
+    before = headings(parsed(client.get(URL).content.decode())[1])
+    Effect.objects.filter(option__slug="fastapi", server__slug="uvicorn").update(
+        reason="# Owned\n## Injected\n<b>x</b>"
+    )
+    Effect.objects.filter(option__slug="fastapi", server__slug="hypercorn").update(reason="## Also injected")
+    CriteriaVersion.bump()
+    markdown = client.get(URL).content.decode()
+    assert headings(parsed(markdown)[1]) == before
+    assert "because \\# Owned \\#\\# Injected \\<b\\>x\\</b\\>" in markdown
+
+
+def test_it_changes_its_etag_with_the_date_it_carries(client, monkeypatch):
+    for url in (URL, f"/recommend/bundle.zip?{QUERY}"):
+        first = client.get(url)
+        assert client.get(url, headers={"If-None-Match": first["ETag"]}).status_code == 304
+        monkeypatch.setattr(timezone, "localdate", lambda: datetime.date(2031, 1, 2))
+        tomorrow = client.get(url, headers={"If-None-Match": first["ETag"]})
+        assert tomorrow.status_code == 200 and tomorrow["ETag"] != first["ETag"]
+        monkeypatch.undo()
+
+
+def test_the_result_page_offers_the_record_beside_the_zip(client):
+    html = client.get(f"/recommend/?{QUERY}").content.decode()
+    downloads = html[html.index('class="config-downloads"') :]
+    downloads = downloads[: downloads.index("</p>")]
+    assert "Download all (zip)" in downloads
+    assert f'<a class="button" href="{URL.replace("&", "&amp;")}" download>Download the decision record' in downloads
+
+
+def test_the_json_links_the_record(client):
+    data = client.get(f"/recommend.json?{QUERY}").json()
+    assert data["decision_record_url"] == f"http://testserver{URL}"
+    assert client.get(data["decision_record_url"]).status_code == 200
+    assert client.get("/recommend.json?framework=django&http=http3").json()["decision_record_url"] is None
+
+
+def test_it_costs_one_query_while_the_criteria_are_unchanged(client, django_assert_num_queries):
+    client.get(URL)
+    with django_assert_num_queries(1):  # the criteria version
+        assert client.get(f"{URL}&cores=3").status_code == 200
