@@ -142,7 +142,7 @@ def tab(new_tab) -> Tab:
 
 @pytest.fixture(scope="package")
 def production_server(tmp_path_factory, collected_static):
-    """gunicorn with the project's settings and gunicorn.conf.py on a free loopback port, as `make run` serves.
+    """gunicorn with the project's settings and deploy/gunicorn.conf.py on a free loopback port, as `make run` serves.
 
     Its own migrated SQLite file: it runs in another process, so it cannot share the test database.
     """
@@ -160,7 +160,7 @@ def production_server(tmp_path_factory, collected_static):
     )
     log = (folder / "gunicorn.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"],
         cwd=BASE_DIR,
         env=env,
         stdout=log,
