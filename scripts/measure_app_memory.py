@@ -13,11 +13,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-TESTS = Path(__file__).resolve().parent.parent / "tests"
-sys.path.insert(0, str(TESTS))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from realapps import build  # noqa: E402  (tests/ is not a package)
-from serving import free_port, serving  # noqa: E402
+from tests.realapps import build  # noqa: E402
+from tests.serving import free_port, serving  # noqa: E402
 
 REQUESTS = 200
 COMMANDS = {
