@@ -218,6 +218,15 @@ def page_view(view):
     return sent_response_cached(require_safe(vary_on_headers("HX-Request")(condition(etag_func=_etag)(view))))
 
 
+def result_view(etag_func=_etag):
+    """The JSON and the downloads: stored once sent, GET and HEAD only, with the result's ETag (or a dated one)."""
+
+    def decorate(view):
+        return sent_response_cached(require_safe(condition(etag_func=etag_func)(view)))
+
+    return decorate
+
+
 def _invalid(request: HttpRequest, criteria: Criteria, invalid: InvalidAnswers) -> HttpResponse:
     ctx = _questionnaire_context(request, criteria, invalid.answers, invalid.errors)
     template = "decisions/home.html#result-region" if request.htmx else "decisions/home.html"
@@ -246,9 +255,7 @@ def result(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, template, result_context(request, criteria, answers) | {"on_result_page": True})
 
 
-@sent_response_cached
-@require_safe
-@condition(etag_func=_etag)
+@result_view()
 def result_json(request: HttpRequest) -> JsonResponse:
     criteria, answers, invalid = _parse(request)
     if invalid:
@@ -319,9 +326,7 @@ def _bundle(request: HttpRequest) -> Bundle | JsonResponse:
     return bundle
 
 
-@sent_response_cached
-@require_safe
-@condition(etag_func=_etag)
+@result_view()
 def config_file(request: HttpRequest, filename: str) -> HttpResponse:
     bundle = _bundle(request)
     if isinstance(bundle, JsonResponse):
@@ -339,9 +344,7 @@ def config_file(request: HttpRequest, filename: str) -> HttpResponse:
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so the same answers give the same bytes (and ETag) all day
 
 
-@sent_response_cached
-@require_safe
-@condition(etag_func=_dated_etag)
+@result_view(_dated_etag)
 def config_bundle(request: HttpRequest) -> HttpResponse:
     bundle = _bundle(request)
     if isinstance(bundle, JsonResponse):
@@ -420,9 +423,7 @@ def _decision_record(request: HttpRequest, bundle: Bundle) -> DecisionRecord:
     return decision_record(answers, criteria, sensitivity, bundle.plan, filenames, result_url, timezone.localdate())
 
 
-@sent_response_cached
-@require_safe
-@condition(etag_func=_dated_etag)
+@result_view(_dated_etag)
 def decision_record_download(request: HttpRequest) -> HttpResponse:
     bundle = _bundle(request)
     if isinstance(bundle, JsonResponse):
