@@ -11,13 +11,6 @@ from decisions import store
 from decisions.models import CriteriaVersion, Effect
 
 
-def pytest_collection_modifyitems(items):
-    """The browser tests that boot the site's production gunicorn are slow too (the other slow modules say so)."""
-    for item in items:
-        if "production_server" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.slow)
-
-
 @pytest.fixture(scope="session", autouse=True)
 def collected_static():
     """Pages name hashed static files, which need the manifest that collectstatic writes."""

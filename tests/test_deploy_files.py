@@ -6,6 +6,8 @@ import pytest
 
 from decisions.configs.validate import validate
 
+pytestmark = pytest.mark.slow  # runs the real tools that read the files
+
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 
 

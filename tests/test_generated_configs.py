@@ -17,6 +17,8 @@ from decisions.configs.plan import plan_for
 from decisions.configs.render import ConfigFile, server_bundle
 from decisions.configs.validate import Verdict, validate, validate_command
 
+pytestmark = pytest.mark.slow  # runs the real tools that read the files
+
 DEPLOYS = ("systemd", "supervisor", "docker", "kubernetes")
 PROFILES = {
     "unanswered": Answers(),

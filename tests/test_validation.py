@@ -7,6 +7,8 @@ import pytest
 from decisions.configs.validate import Verdict, command_tool_for, stand_in_app, tool_for, validate, validate_command
 from decisions.configs.validate import checks as validation
 
+pytestmark = pytest.mark.slow  # runs the real tools that read the files
+
 SAMPLES = Path(__file__).parent / "samples"
 ARTICLE_DEPLOYMENT = """\
 apiVersion: apps/v1

@@ -30,10 +30,12 @@ expect.set_options(timeout=10_000)  # auto-waiting assertions: room for a busy 2
 
 
 def pytest_collection_modifyitems(items):
+    """Every test here drives Chromium: marked browser, and slow, so that `pytest -m "not slow"` stays quick."""
     here = Path(__file__).parent
     for item in items:
         if here in item.path.parents:
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.hookimpl(wrapper=True)
