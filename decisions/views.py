@@ -389,6 +389,7 @@ def plan_json(plan: ServerPlan | None) -> dict | None:
         "http3": plan.quic,
         "tls_in_app": plan.tls_in_app,
         "held_capacity": plan.held_capacity or None,
+        "stop_timeout_seconds": plan.stop_timeout_seconds,
         "packages": list(plan.pip_packages),
     }
 

@@ -160,11 +160,12 @@ class Server:
         except Exception as error:  # aioquic's connect() raises ConnectionError, a timeout TimeoutError
             raise self.fail(f"HTTP/3 GET {path} failed: {_named(error)}") from error
 
-    def stop(self) -> bool:
-        """SIGTERM to the main process, as `docker stop` and systemd's KillMode=mixed do; then SIGKILL to whatever
-        is left of its process group, so that no worker outlives the test. True when SIGTERM stopped it."""
+    def stop(self, within: float = STOP_SECONDS) -> bool:
+        """SIGTERM to the main process, as `docker stop` and systemd's KillMode=mixed do; then, after `within`
+        seconds, SIGKILL to whatever is left of its process group, so that no worker outlives the test. True when
+        SIGTERM stopped it."""
         if self.stopped_on_sigterm is None:
-            self.stopped_on_sigterm = _stop(self.process)
+            self.stopped_on_sigterm = _stop(self.process, within)
         return self.stopped_on_sigterm
 
 
@@ -321,10 +322,10 @@ async def _get_h3(port: int, path: str) -> Answer:
         return await client.get(f"127.0.0.1:{port}", path)
 
 
-def _stop(process: subprocess.Popen) -> bool:
+def _stop(process: subprocess.Popen, within: float) -> bool:
     process.terminate()
     try:
-        process.wait(timeout=STOP_SECONDS)
+        process.wait(timeout=within)
         stopped = True
     except subprocess.TimeoutExpired:
         stopped = False

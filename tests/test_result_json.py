@@ -108,3 +108,10 @@ def test_it_gives_null_for_unanswered_and_for_a_margin_of_one_server(client):
         {"question": "asynclib", "option": "asyncio", "recommended": "gunicorn"},
         {"question": "asynclib", "option": None, "recommended": "gunicorn"},
     ]
+
+
+def test_it_says_how_long_a_supervisor_waits_as_the_downloaded_unit_does(client):
+    query = "framework=flask&deploy=systemd"
+    data = client.get(f"/recommend.json?{query}").json()
+    unit = client.get(f"/recommend/configs/app.service?{query}").content.decode()
+    assert f"TimeoutStopSec={data['plan']['stop_timeout_seconds']}\n" in unit
