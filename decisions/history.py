@@ -61,7 +61,9 @@ def _template_label(template: TemplateInfo) -> str:
 
 
 def _fields(old, new, ignore: tuple[str, ...] = ("options",)) -> list[str]:
-    return [name for name in old.__dataclass_fields__ if name not in ignore and getattr(old, name) != getattr(new, name)]
+    return [
+        name for name in old.__dataclass_fields__ if name not in ignore and getattr(old, name) != getattr(new, name)
+    ]
 
 
 def _keyed_changes(kind: str, old: dict, new: dict, label, changed_fields) -> list[str]:

@@ -48,7 +48,9 @@ class CriteriaVersion(models.Model):
         """Numbers the stored criteria as a new version and snapshots them, in the caller's transaction; None when
         they equal the last snapshot. The row lock makes concurrent bumps take turns: distinct numbers, no gaps."""
         row = cls.objects.select_for_update().filter(pk=1).first()
-        return record_version(cls, CriteriaSnapshot, row, read_criteria(Server, Option), read_templates(ConfigTemplate), by)
+        return record_version(
+            cls, CriteriaSnapshot, row, read_criteria(Server, Option), read_templates(ConfigTemplate), by
+        )
 
 
 class CriteriaSnapshot(models.Model):
