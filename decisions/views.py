@@ -465,9 +465,16 @@ def servers(request: HttpRequest) -> HttpResponse:
     return render(request, "decisions/servers.html", {"criteria": criteria})
 
 
+def _changes_etag(request: HttpRequest) -> str:
+    """The changelog grows only with a new version: the current one names it."""
+    return hashlib.sha256(f"{BUILD_ID}|{store.current(criteria_stamp(request)).key}".encode()).hexdigest()[:32]
+
+
+@sent_response_cached
 @require_safe
+@condition(etag_func=_changes_etag)
 def changes(request: HttpRequest) -> HttpResponse:
-    ctx = {"criteria": store.current(), "versions": store.changelog()}
+    ctx = {"criteria": store.current(criteria_stamp(request)), "versions": store.changelog()}
     return render(request, "decisions/changes.html", ctx)
 
 

@@ -2,6 +2,7 @@
 made, a notice when a newer version exists, 400 for a v that names no stored version."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from test_admin import key, matrix_data
 
@@ -144,3 +145,24 @@ def test_the_changelog_lists_every_version_newest_first(client, admin_client):
     assert "admin" not in html  # who edited is for the admin's eyes
     footer = client.get("/").content.decode()
     assert f'<a href="/changes/#v{v + 2}">Criteria last changed</a>' in footer
+
+
+def test_the_changelog_is_stored_once_sent_and_shows_a_new_version_at_once(
+    client, admin_client, django_assert_num_queries
+):
+    first = client.get("/changes/")
+    with django_assert_num_queries(1):  # the criteria version
+        assert client.get("/changes/").content == first.content
+    assert client.get("/changes/", headers={"If-None-Match": first["ETag"]}).status_code == 304
+    edit_as_admin(admin_client)
+    assert f'id="v{number()}"' in client.get("/changes/", headers={"If-None-Match": first["ETag"]}).content.decode()
+
+
+def test_the_readme_documents_every_json_key_and_v(client, admin_client):
+    v = number()
+    edit_as_admin(admin_client)
+    data = client.get(f"/recommend.json?{QUERY}&v={v}").json()
+    readme = (settings.BASE_DIR / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith("| `/recommend.json"))
+    assert [name for name in [*data, *data["current"]] if f"`{name}`" not in row and f'"{name}"' not in row] == []
+    assert "### Pinned links: `v`" in readme and "| `/changes/` |" in readme

@@ -5,6 +5,7 @@ import dataclasses
 
 import pytest
 from bundles import CRITERIA, TEMPLATES
+from django.contrib.auth.models import Group
 from django.urls import reverse
 from test_admin import key, matrix_data
 
@@ -156,3 +157,10 @@ def test_the_admin_lists_and_shows_snapshots_but_nobody_changes_or_deletes_them(
     assert admin_client.post(f"/admin/decisions/criteriasnapshot/{snapshot.pk}/change/", {"by": "x"}).status_code == 403
     assert admin_client.get(f"/admin/decisions/criteriasnapshot/{snapshot.pk}/delete/").status_code == 403
     assert CriteriaSnapshot.objects.get().by == "migration 0007"
+
+
+@pytest.mark.django_db
+def test_criteria_editors_may_view_snapshots_and_nothing_more_of_them():
+    codenames = set(Group.objects.get(name="Criteria editors").permissions.values_list("codename", flat=True))
+    assert "view_criteriasnapshot" in codenames
+    assert not {"add_criteriasnapshot", "change_criteriasnapshot", "delete_criteriasnapshot"} & codenames
