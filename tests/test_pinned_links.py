@@ -78,6 +78,8 @@ def test_an_old_link_says_the_criteria_changed_and_what_that_changes(client, adm
     assert "Uvicorn: now ruled out: Ruled out for the test." in notice
     assert f'href="http://testserver/recommend/?{QUERY.replace("&", "&amp;")}&amp;v={v + 2}"' in notice
     assert 'data-recommended="hypercorn"' in client.get(f"/recommend/?{QUERY}").content.decode()
+    footer = html[html.index('<footer class="site-footer">') :]
+    assert f'<a href="/changes/#v{v + 2}">Criteria last changed</a>' in footer and f"(version {v + 2})" in footer
 
 
 def test_the_questionnaire_asks_today_s_questions_above_a_pinned_result(client, admin_client):
