@@ -4,7 +4,7 @@ made, a notice when a newer version exists, 400 for a v that names no stored ver
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from test_admin import key, matrix_data
+from test_admin import key, matrix_data, template_data
 
 from decisions.models import ConfigTemplate, CriteriaVersion, Question
 
@@ -25,8 +25,8 @@ def edit_as_admin(admin_client) -> None:
     data[f"reason-{key('framework', 'fastapi', 'uvicorn')}"] = "Ruled out for the test."
     assert admin_client.post(reverse("admin:decisions_question_scoring", args=[question.pk]), data).status_code == 302
     template = ConfigTemplate.objects.get(filename="README.md")
-    template.body = "Edited README for {{ server_name }}.\n" + template.body
-    template.save()
+    data = template_data(template, body="Edited README for {{ server_name }}.\n" + template.body)
+    assert admin_client.post(f"/admin/decisions/configtemplate/{template.pk}/change/", data).status_code == 302
 
 
 def test_every_link_carries_the_version(client):

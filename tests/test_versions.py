@@ -7,7 +7,7 @@ import pytest
 from bundles import CRITERIA, TEMPLATES
 from django.contrib.auth.models import Group
 from django.urls import reverse
-from test_admin import key, matrix_data
+from test_admin import key, matrix_data, template_data
 
 from decisions import store
 from decisions.domain import EffectInfo, snapshot_criteria, snapshot_data
@@ -134,9 +134,10 @@ def test_an_admin_save_with_inlines_makes_one_snapshot(admin_client):
 def test_a_config_template_save_and_a_server_delete_each_make_a_snapshot(admin_client):
     before = CriteriaVersion.objects.get().number
     template = ConfigTemplate.objects.get(filename="gunicorn.conf.py")
-    template.body += "# edited\n"
-    template.save()
-    assert CriteriaSnapshot.objects.get(number=before + 1).summary == "gunicorn.conf.py (gunicorn): body changed"
+    data = template_data(template, body=template.body + "# edited\n")
+    assert admin_client.post(f"/admin/decisions/configtemplate/{template.pk}/change/", data).status_code == 302
+    snapshot = CriteriaSnapshot.objects.get(number=before + 1)
+    assert (snapshot.summary, snapshot.by) == ("gunicorn.conf.py (gunicorn): body changed", "admin (admin)")
     server = Server.objects.get(slug="granian")
     ConfigTemplate.objects.filter(servers__contains="granian").delete()  # one version per template: no batch
     after_templates = CriteriaVersion.objects.get().number
@@ -164,3 +165,17 @@ def test_criteria_editors_may_view_snapshots_and_nothing_more_of_them():
     codenames = set(Group.objects.get(name="Criteria editors").permissions.values_list("codename", flat=True))
     assert "view_criteriasnapshot" in codenames
     assert not {"add_criteriasnapshot", "change_criteriasnapshot", "delete_criteriasnapshot"} & codenames
+
+
+@pytest.mark.django_db
+def test_a_list_edit_of_many_rows_makes_one_snapshot(admin_client):
+    before = CriteriaVersion.objects.get().number
+    servers = list(Server.objects.order_by("position"))
+    data = {"form-TOTAL_FORMS": len(servers), "form-INITIAL_FORMS": len(servers), "_save": "Save"}
+    for index, server in enumerate(servers):
+        data |= {f"form-{index}-id": server.pk, f"form-{index}-position": len(servers) - index}
+    assert admin_client.post("/admin/decisions/server/", data).status_code == 302
+    assert CriteriaVersion.objects.get().number == before + 1
+    snapshot = CriteriaSnapshot.objects.get(number=before + 1)
+    assert [server.slug for server in snapshot.frozen()[0].servers] == [server.slug for server in reversed(servers)]
+    assert "Gunicorn: position changed" in snapshot.changes and snapshot.summary.endswith("; and 1 more change")
