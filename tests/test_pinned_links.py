@@ -168,3 +168,19 @@ def test_the_readme_documents_every_json_key_and_v(client, admin_client):
     row = next(line for line in readme.splitlines() if line.startswith("| `/recommend.json"))
     assert [name for name in [*data, *data["current"]] if f"`{name}`" not in row and f'"{name}"' not in row] == []
     assert "### Pinned links: `v`" in readme and "| `/changes/` |" in readme
+
+
+def test_the_store_keeps_the_last_used_snapshots_only(
+    admin_client, fresh_store, monkeypatch, django_assert_num_queries
+):
+    first = number()
+    edit_as_admin(admin_client)
+    monkeypatch.setattr(fresh_store, "SNAPSHOTS_KEPT", 2)
+    with django_assert_num_queries(3):
+        versions = [fresh_store.version(n) for n in (first, first + 1, first + 2)]
+    assert [criteria.version for criteria, _ in versions] == [first, first + 1, first + 2]
+    with django_assert_num_queries(0):
+        assert fresh_store.version(first + 2) is versions[2] and fresh_store.version(first + 1) is versions[1]
+    with django_assert_num_queries(1):  # the least recently used was dropped
+        assert fresh_store.version(first) == versions[0]
+    assert fresh_store.version(first + 99) is None
