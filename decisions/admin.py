@@ -3,7 +3,6 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -16,11 +15,42 @@ from decisions.configs import render as configs
 from decisions.configs.plan import plan_for
 from decisions.configs.validate import validate
 from decisions.forms import ADDED, REMOVED, ConfigTemplateForm, EffectChange, PreviewForm, ScoringMatrixForm
-from decisions.models import MAX_POINTS, ConfigTemplate, CriteriaVersion, Effect, Option, Question, Server
+from decisions.models import (
+    MAX_POINTS,
+    ConfigTemplate,
+    CriteriaSnapshot,
+    CriteriaVersion,
+    Effect,
+    Option,
+    Question,
+    Server,
+)
+from decisions.signals import one_version_bump
 
 admin.site.site_header = "Serverwise admin"
 admin.site.site_title = "Serverwise admin"
 admin.site.index_title = "Keep the guide true"
+
+
+def editor(request: HttpRequest) -> str:
+    return f"{request.user.get_username()} (admin)"
+
+
+class VersionedMixin:
+    """Each save of the admin's pages (an object with its inlines, a list's edits, a deletion, an action) makes one
+    criteria version at most, by its user, in the save's transaction."""
+
+    def changeform_view(self, request, *args, **kwargs):
+        with one_version_bump(editor(request)):
+            return super().changeform_view(request, *args, **kwargs)
+
+    def changelist_view(self, request, *args, **kwargs):
+        with one_version_bump(editor(request)):
+            return super().changelist_view(request, *args, **kwargs)
+
+    def delete_view(self, request, *args, **kwargs):
+        with one_version_bump(editor(request)):
+            return super().delete_view(request, *args, **kwargs)
 
 
 class LabelledPositionMixin:
@@ -34,7 +64,7 @@ class LabelledPositionMixin:
 
 
 @admin.register(Server)
-class ServerAdmin(LabelledPositionMixin, admin.ModelAdmin):
+class ServerAdmin(LabelledPositionMixin, VersionedMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "slug",
@@ -74,7 +104,7 @@ class OptionInline(admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(LabelledPositionMixin, admin.ModelAdmin):
+class QuestionAdmin(LabelledPositionMixin, VersionedMixin, admin.ModelAdmin):
     list_display = ("text", "slug", "option_count", "position", "scoring_link")
     list_editable = ("position",)
     search_fields = ("text", "slug", "help_text", "options__label", "options__slug")
@@ -117,7 +147,7 @@ class QuestionAdmin(LabelledPositionMixin, admin.ModelAdmin):
             servers=list(Server.objects.order_by("position", "slug")),
         )
         if form.is_bound and form.is_valid():
-            with transaction.atomic():
+            with one_version_bump(editor(request)):
                 changes = form.save()
                 self._log_matrix_changes(request, question, changes)
             if changes:
@@ -152,7 +182,7 @@ class QuestionAdmin(LabelledPositionMixin, admin.ModelAdmin):
 
 
 @admin.register(Option)
-class OptionAdmin(admin.ModelAdmin):
+class OptionAdmin(VersionedMixin, admin.ModelAdmin):
     """Options at a glance: one row per option, one column per server's effect."""
 
     list_display = ("__str__", "label", "question", "position")
@@ -185,7 +215,7 @@ class OptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Effect)
-class EffectAdmin(admin.ModelAdmin):
+class EffectAdmin(VersionedMixin, admin.ModelAdmin):
     list_display = ("option", "server", "points", "excluded", "reason")
     list_filter = ("option__question", "server", "excluded")
     search_fields = ("reason", "option__slug", "option__label", "server__name")
@@ -195,7 +225,7 @@ class EffectAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConfigTemplate)
-class ConfigTemplateAdmin(LabelledPositionMixin, admin.ModelAdmin):
+class ConfigTemplateAdmin(LabelledPositionMixin, VersionedMixin, admin.ModelAdmin):
     form = ConfigTemplateForm
     list_display = ("name", "filename", "servers_shown", "deploys_shown", "content_type", "position", "preview_link")
     list_editable = ("position",)
@@ -282,6 +312,29 @@ class ConfigTemplateAdmin(LabelledPositionMixin, admin.ModelAdmin):
 @admin.register(CriteriaVersion)
 class CriteriaVersionAdmin(admin.ModelAdmin):
     list_display = ("number", "changed_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CriteriaSnapshot)
+class CriteriaSnapshotAdmin(admin.ModelAdmin):
+    """Every version of the criteria as it was: to read, never to change (not even by a superuser)."""
+
+    list_display = ("number", "created_at", "by", "summary")
+    search_fields = ("summary", "by")
+    fields = ("number", "created_at", "by", "summary", "changes_shown", "data")
+    readonly_fields = fields
+
+    @admin.display(description="what changed")
+    def changes_shown(self, snapshot: CriteriaSnapshot) -> str:
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((line,) for line in snapshot.changes)))
 
     def has_add_permission(self, request):
         return False

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
-from decisions.domain import QuestionInfo
+from decisions.domain import Criteria, QuestionInfo
 from decisions.scoring import Change
 
 DEFAULT_CORES = 2
@@ -47,6 +47,10 @@ class Answers:
         if self.app:
             pairs.append(("app", self.app))
         return urlencode(pairs)
+
+    def pinned_query(self, criteria: Criteria) -> str:
+        """The canonical query and the criteria version it is ranked with: what every share link carries."""
+        return "&".join(part for part in (self.query_string(criteria.questions), f"v={criteria.version}") if part)
 
 
 @dataclass(frozen=True)

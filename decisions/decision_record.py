@@ -47,7 +47,7 @@ def decision_record(
     our_app = (
         plan.app.label.replace("your ", "our ") if plan.app.label.startswith("your ") else f"our {plan.app.label} app"
     )
-    permalink = _with_query(result_url, answers.query_string(criteria.questions))
+    permalink = _with_query(result_url, answers.pinned_query(criteria))
     blocks = [
         f"---\nstatus: proposed\ndate: {today.isoformat()}\n---",
         f"# Use {text(plan.server.name)} for {text(our_app)}",
@@ -138,7 +138,7 @@ def _confirmation(plan: ServerPlan, filenames: Sequence[str], permalink: str) ->
         "Serverwise's tests put each file of the starter bundle for these answers through the tool that reads it."
         " Run the same checks after you edit a file, before you deploy:",
         "\n".join(checks),
-        f"The result for these answers, ranked with the criteria Serverwise holds when it is opened: <{permalink}>",
+        f"The result for these answers, ranked with the criteria this record was made with: <{permalink}>",
     ]
 
 
@@ -173,7 +173,7 @@ def _argument(reason: Reason, rules_out: bool = False) -> str:
 def _more_information(answers: Answers, criteria: Criteria, sensitivity: Sensitivity, result_url: str) -> list[str]:
     blocks = [text(sensitivity.lead)]
     changes = [
-        _change(change, _with_query(result_url, answers.changed(change).query_string(criteria.questions)))
+        _change(change, _with_query(result_url, answers.changed(change).pinned_query(criteria)))
         for change in sensitivity.changes
     ]
     if changes:

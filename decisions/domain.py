@@ -1,6 +1,6 @@
 """The criteria as frozen dataclasses, and the builders that make them from plain data: no ORM, no request."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -145,3 +145,46 @@ def from_data(data: dict, version: int = 0) -> Criteria:
             for q in questions
         ),
     )
+
+
+def snapshot_data(criteria: Criteria, templates: tuple[TemplateInfo, ...]) -> dict:
+    """The criteria and templates as plain JSON data, in their order: snapshot_criteria() rebuilds them exactly."""
+    return {
+        "servers": [
+            asdict(server) | {name: str(getattr(server, name)) for name in DECIMAL_FIELDS}
+            for server in criteria.servers
+        ],
+        "questions": [asdict(question) for question in criteria.questions],
+        "templates": [asdict(template) for template in templates],
+    }
+
+
+DECIMAL_FIELDS = ("memory_rss_mib", "memory_pss_mib", "memory_uss_mib")
+
+
+def snapshot_criteria(
+    data: dict, version: int, changed_at: datetime | None
+) -> tuple[Criteria, tuple[TemplateInfo, ...]]:
+    """The frozen criteria and templates that snapshot_data() wrote."""
+    servers = tuple(
+        ServerInfo(
+            **row
+            | {"strengths": tuple(row["strengths"]), "limitations": tuple(row["limitations"])}
+            | {name: Decimal(row[name]) for name in DECIMAL_FIELDS}
+        )
+        for row in data["servers"]
+    )
+    questions = tuple(
+        QuestionInfo(
+            q["slug"],
+            q["text"],
+            q["help_text"],
+            tuple(
+                OptionInfo(o["slug"], o["label"], o["help_text"], {s: EffectInfo(**e) for s, e in o["effects"].items()})
+                for o in q["options"]
+            ),
+        )
+        for q in data["questions"]
+    )
+    templates = tuple(template_from_fields(row) for row in data["templates"])
+    return Criteria(version, changed_at, servers, questions), templates

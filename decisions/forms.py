@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from django import forms
 from django.db import transaction
 
-from decisions.answers import Answers
+from decisions import store
+from decisions.answers import Answers, FieldError
 from decisions.configs.render import SAMPLE_ANSWERS, deploy_targets, sample_answers
-from decisions.domain import Criteria
+from decisions.domain import Criteria, TemplateInfo
 from decisions.models import MAX_POINTS, ConfigTemplate, Effect, Option, Question, Server
 from decisions.signals import one_version_bump
 
@@ -168,3 +169,31 @@ class PreviewForm(forms.Form):
 
     def answers(self) -> Answers:
         return sample_answers(self.cleaned_data["sample"], self.cleaned_data["deploy"])
+
+
+class VersionForm(forms.Form):
+    """The `v` of a pinned link: a stored criteria version number; left out, the current criteria."""
+
+    v = forms.IntegerField(required=False, min_value=1)
+
+    def __init__(self, data, *, current: Criteria):
+        super().__init__(data)
+        self.current = current
+
+    def error(self) -> FieldError:
+        """What a 400 says about a bad `v`."""
+        allowed = f"a criteria version number that /changes/ lists, up to {self.current.version}"
+        problem = " ".join(self.errors["v"])
+        return FieldError(f"{problem} Give {allowed}, or leave v out for the current criteria.", (allowed,))
+
+    def clean_v(self) -> tuple[Criteria, tuple[TemplateInfo, ...]] | None:
+        """The pinned version's criteria and templates; None for the current criteria."""
+        if len(self.data.getlist("v")) > 1:
+            raise forms.ValidationError(f"Give one v, not several ({', '.join(self.data.getlist('v'))}).")
+        number = self.cleaned_data["v"]
+        if number is None or number == self.current.version:
+            return None
+        pinned = store.version(number) if number < self.current.version else None
+        if pinned is None:
+            raise forms.ValidationError(f"No criteria version {number} is stored.")
+        return pinned

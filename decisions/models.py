@@ -4,8 +4,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models
-from django.db.models import F
+from django.db import models, transaction
 from django.utils import timezone
 
 from decisions.configs.render import ConfigError, check_template
@@ -17,9 +16,12 @@ from decisions.domain import (
     ServerInfo,
     TemplateInfo,
     server_from_fields,
+    snapshot_criteria,
+    snapshot_data,
     split_slugs,
     template_from_fields,
 )
+from decisions.history import FIRST_VERSION, criteria_changes, summary
 
 MAX_POINTS = 10
 
@@ -41,10 +43,58 @@ class CriteriaVersion(models.Model):
         return f"Criteria version {self.number} ({self.changed_at:%Y-%m-%d %H:%M} UTC)"
 
     @classmethod
-    def bump(cls) -> None:
-        updated = cls.objects.filter(pk=1).update(number=F("number") + 1, changed_at=timezone.now())
-        if not updated:
-            cls.objects.create(pk=1, number=1)
+    @transaction.atomic
+    def bump(cls, by: str = "") -> "CriteriaSnapshot | None":
+        """Numbers the stored criteria as a new version and snapshots them, in the caller's transaction; None when
+        they equal the last snapshot. The row lock makes concurrent bumps take turns: distinct numbers, no gaps."""
+        row = cls.objects.select_for_update().filter(pk=1).first()
+        return record_version(
+            cls, CriteriaSnapshot, row, read_criteria(Server, Option), read_templates(ConfigTemplate), by
+        )
+
+
+class CriteriaSnapshot(models.Model):
+    """One version of the criteria and templates exactly as the site used them; never edited."""
+
+    number = models.PositiveIntegerField(unique=True)
+    created_at = models.DateTimeField()
+    by = models.CharField(max_length=200, help_text="The admin user, the command or the migration that made it.")
+    summary = models.TextField()
+    changes = models.JSONField(default=list, help_text="What changed from the version before, one line each.")
+    data = models.JSONField(help_text="Servers, questions, options, effects and config templates.")
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = "criteria snapshot"
+
+    def __str__(self) -> str:
+        return f"Criteria version {self.number}"
+
+    def frozen(self) -> tuple[Criteria, tuple[TemplateInfo, ...]]:
+        return snapshot_criteria(self.data, self.number, self.created_at)
+
+
+def record_version(CriteriaVersion, CriteriaSnapshot, row, criteria: Criteria, templates, by: str):
+    """Takes the next number for `criteria` and snapshots them, unless they equal the last snapshot. `row` is the
+    locked version row (None: there is none yet); the models are passed so that migrations can use it."""
+    previous = CriteriaSnapshot.objects.filter(number=row.number).first() if row else None
+    if previous is None:
+        changes = [FIRST_VERSION]
+    else:
+        changes = criteria_changes(snapshot_criteria(previous.data, previous.number, None), (criteria, templates))
+        if not changes:
+            return None
+    now = timezone.now()
+    number = row.number + 1 if previous else row.number if row else 1
+    CriteriaVersion.objects.update_or_create(pk=1, defaults={"number": number, "changed_at": now})
+    return CriteriaSnapshot.objects.create(
+        number=number,
+        created_at=now,
+        by=by or "a save outside the admin",
+        summary=summary(changes),
+        changes=changes,
+        data=snapshot_data(criteria, templates),
+    )
 
 
 class Server(models.Model):
@@ -219,15 +269,20 @@ class ConfigTemplate(models.Model):
 
 def stored_criteria(version: int = 0, changed_at: datetime | None = None) -> Criteria:
     """The criteria as stored, in two queries: decisions.store memoises them per version for the pages."""
+    return read_criteria(Server, Option, version, changed_at)
+
+
+def read_criteria(Server, Option, version: int = 0, changed_at: datetime | None = None) -> Criteria:
+    """stored_criteria() over the models given, so that migrations can pass their historical ones."""
     server_rows = list(Server.objects.values("pk", *ServerInfo.__dataclass_fields__))
     server_slugs = {row["pk"]: row["slug"] for row in server_rows}
     servers = tuple(
         server_from_fields({name: row[name] for name in ServerInfo.__dataclass_fields__}) for row in server_rows
     )
-    return Criteria(version, changed_at, servers, _stored_questions(server_slugs))
+    return Criteria(version, changed_at, servers, _stored_questions(Option, server_slugs))
 
 
-def _stored_questions(server_slugs: dict[int, str]) -> tuple[QuestionInfo, ...]:
+def _stored_questions(Option, server_slugs: dict[int, str]) -> tuple[QuestionInfo, ...]:
     """Questions, options and effects in one query: a LEFT JOIN gives a row per (option, effect)."""
     rows = Option.objects.order_by("question__position", "question__slug", "position", "slug", "pk").values_list(
         "question__slug",
@@ -256,4 +311,16 @@ def _stored_questions(server_slugs: dict[int, str]) -> tuple[QuestionInfo, ...]:
 
 def stored_templates() -> tuple[TemplateInfo, ...]:
     """Every stored config template, in one query."""
-    return tuple(template.as_info() for template in ConfigTemplate.objects.all())
+    return read_templates(ConfigTemplate)
+
+
+def read_templates(ConfigTemplate) -> tuple[TemplateInfo, ...]:
+    """stored_templates() over the model given, so that migrations can pass their historical one."""
+    rows = ConfigTemplate.objects.order_by("position", "filename", "pk").values(*TEMPLATE_INFO_FIELDS)
+    return tuple(
+        template_from_fields(row | {"servers": split_slugs(row["servers"]), "deploys": split_slugs(row["deploys"])})
+        for row in rows
+    )
+
+
+TEMPLATE_INFO_FIELDS = tuple(TemplateInfo.__dataclass_fields__)

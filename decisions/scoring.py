@@ -172,3 +172,63 @@ def what_would_change(choices: Mapping[str, str], criteria: Criteria) -> Sensiti
 
 def _slug(ranking: Ranking) -> str | None:
     return ranking.recommended.server.slug if ranking.recommended else None
+
+
+@dataclass(frozen=True)
+class Outdated:
+    """The same answers ranked with a pinned version of the criteria and with today's, and what differs."""
+
+    then: Ranking
+    now: Ranking
+    choices: dict[str, str]  # the answers today's criteria still offer, which `now` ranks
+    changes: tuple[str, ...]  # per server: reasons added, removed, re-weighted; exclusions; answers dropped
+
+    @property
+    def same_recommendation(self) -> bool:
+        return _slug(self.then) == _slug(self.now)
+
+
+def compare_versions(choices: Mapping[str, str], then: Criteria, now: Criteria) -> Outdated:
+    """Ranks `choices` with both versions; an answer today's criteria no longer offer is dropped, and said so."""
+    kept = {q: o for q, o in choices.items() if (question := now.question(q)) and question.option(o)}
+    changes = [
+        f"Your answer {q}={o} is no longer offered, so today's result leaves it out."
+        for q, o in choices.items()
+        if q not in kept
+    ]
+    before, after = rank(choices, then), rank(kept, now)
+    old_results = {result.server.slug: result for result in before.results}
+    for result in after.results:
+        old = old_results.get(result.server.slug)
+        if old is None:
+            changes.append(f"{result.server.name} is a new server.")
+            continue
+        changes += [f"{result.server.name}: {line}" for line in _reason_changes(old, result)]
+    changes += [f"{slug} is no longer a server." for slug in old_results if now.server(slug) is None]
+    return Outdated(before, after, kept, tuple(changes))
+
+
+def _reason_changes(old: ServerResult, new: ServerResult) -> list[str]:
+    def points(result: ServerResult) -> dict:
+        return {(r.question, r.option): r for r in result.reasons}
+
+    def exclusions(result: ServerResult) -> dict:
+        return {(r.question, r.option, r.text): r for r in result.excluded_because}
+
+    was, now = points(old), points(new)
+    lines = [f"new reason “{r.text}” ({r.option_label}: {r.points:+d})" for key, r in now.items() if key not in was]
+    lines += [f"reason dropped “{r.text}” (was {r.points:+d})" for key, r in was.items() if key not in now]
+    lines += [
+        f"“{r.text}” re-weighted {was[key].points:+d} → {r.points:+d}"
+        for key, r in now.items()
+        if key in was and was[key].points != r.points
+    ]
+    lines += [
+        f"“{r.text}” reworded (was “{was[key].text}”)"
+        for key, r in now.items()
+        if key in was and was[key].points == r.points and was[key].text != r.text
+    ]
+    was_out, now_out = exclusions(old), exclusions(new)
+    lines += [f"now ruled out: {r.text}" for key, r in now_out.items() if key not in was_out]
+    lines += [f"no longer ruled out: {r.text}" for key, r in was_out.items() if key not in now_out]
+    return lines

@@ -1,9 +1,11 @@
-"""Any change to the criteria or the config templates bumps the criteria version, so cached results are never stale."""
+"""Any change to the criteria or the config templates makes a new criteria version with its snapshot, in the
+change's own transaction, so cached results are never stale and pinned links keep what they showed."""
 
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from decisions.models import ConfigTemplate, CriteriaVersion, Effect, Option, Question, Server
@@ -13,19 +15,29 @@ _batch = threading.local()
 
 
 @contextmanager
-def one_version_bump() -> Iterator[None]:
-    """Many changes, one new criteria version at the end (an import, a reset, a scoring matrix save)."""
+def one_version_bump(by: str = "") -> Iterator[None]:
+    """Many changes, one new criteria version at the end, inside one transaction (an admin save with its inlines,
+    an import, a reset, a scoring matrix save); none when nothing changed. `by` names who made the change; the
+    outermost batch's name counts."""
+    outermost = not getattr(_batch, "depth", 0)
+    if outermost:
+        _batch.changed, _batch.by = False, by
     _batch.depth = getattr(_batch, "depth", 0) + 1
     try:
-        yield
+        with transaction.atomic():
+            yield
+            if outermost and _batch.changed:
+                CriteriaVersion.bump(_batch.by)
     finally:
         _batch.depth -= 1
-    if _batch.depth == 0:
-        CriteriaVersion.bump()
 
 
 def bump_criteria_version(sender, raw: bool = False, **kwargs) -> None:
-    if not raw and not getattr(_batch, "depth", 0):
+    if raw:
+        return
+    if getattr(_batch, "depth", 0):
+        _batch.changed = True
+    else:
         CriteriaVersion.bump()
 
 

@@ -1,15 +1,19 @@
 """The criteria in force and their config templates, loaded from the models and memoised per criteria version."""
 
+from collections import OrderedDict
 from datetime import UTC, datetime
 from threading import Lock
 
 from django.db import connection
 
 from decisions.domain import Criteria, TemplateInfo
-from decisions.models import stored_criteria, stored_templates
+from decisions.models import CriteriaSnapshot, stored_criteria, stored_templates
 
 _memo: dict[str, object] = {}
 _memo_lock = Lock()
+# Snapshots never change, so each is loaded once: by version number, the least recently used dropped first.
+_snapshots: OrderedDict[int, tuple[Criteria, tuple[TemplateInfo, ...]]] = OrderedDict()
+SNAPSHOTS_KEPT = 16
 
 
 Stamp = tuple[int, datetime]  # (number, changed_at) of the CriteriaVersion row, as the database returns them
@@ -39,6 +43,29 @@ def current(stamp: Stamp | None = None) -> Criteria:
     return criteria
 
 
+def version(number: int) -> tuple[Criteria, tuple[TemplateInfo, ...]] | None:
+    """The criteria and templates of version `number` as its snapshot froze them (None: no such version); one query
+    when not memoised."""
+    with _memo_lock:
+        if number in _snapshots:
+            _snapshots.move_to_end(number)
+            return _snapshots[number]
+    snapshot = CriteriaSnapshot.objects.filter(number=number).first()
+    if snapshot is None:
+        return None
+    frozen = snapshot.frozen()
+    with _memo_lock:
+        _snapshots[number] = frozen
+        while len(_snapshots) > SNAPSHOTS_KEPT:
+            _snapshots.popitem(last=False)
+    return frozen
+
+
+def changelog() -> list[CriteriaSnapshot]:
+    """Every version's number, date and changes, newest first, without the snapshots' data."""
+    return list(CriteriaSnapshot.objects.only("number", "created_at", "summary", "changes"))
+
+
 def current_templates(criteria: Criteria) -> tuple[TemplateInfo, ...]:
     """The config templates of `criteria`'s version: saving a template bumps that version, so one query per version."""
     cached = _memo.get("templates")
@@ -54,3 +81,4 @@ def forget() -> None:
     """Drops the memo, so the next call loads the criteria and templates again."""
     with _memo_lock:
         _memo.clear()
+        _snapshots.clear()

@@ -4,6 +4,7 @@ import hashlib
 import io
 import shlex
 import zipfile
+from dataclasses import replace
 from typing import NamedTuple
 from weakref import WeakKeyDictionary
 
@@ -25,9 +26,10 @@ from decisions.charts import memory_chart
 from decisions.configs.plan import ServerPlan, bind_address, plan_for
 from decisions.configs.render import Bundle, ConfigError, recommended_bundle, render_bundle
 from decisions.decision_record import DecisionRecord, decision_record
-from decisions.domain import Criteria
+from decisions.domain import Criteria, TemplateInfo
+from decisions.forms import VersionForm
 from decisions.middleware import criteria_stamp, sent_response_cached
-from decisions.scoring import Ranking, Sensitivity, rank, what_would_change
+from decisions.scoring import Ranking, Sensitivity, compare_versions, rank, what_would_change
 from decisions.sharing import share_description, share_title
 from guide.build import BUILD_ID
 
@@ -37,29 +39,53 @@ class HtmxHttpRequest(HttpRequest):
 
 
 class Parsed(NamedTuple):
-    """A request's criteria and answers, worked out once: `invalid` holds the field errors of bad input."""
+    """A request's criteria and answers, worked out once: `invalid` holds the field errors of bad input. `criteria`
+    are the version the link pins (v), with its `templates`, or else `current`, whose templates the store holds."""
 
     criteria: Criteria
     answers: Answers
     invalid: InvalidAnswers | None
+    current: Criteria
+    templates: tuple[TemplateInfo, ...] | None
 
 
 _parsed: WeakKeyDictionary[HttpRequest, Parsed] = WeakKeyDictionary()
 
 
 def _parse(request: HttpRequest) -> Parsed:
-    """The criteria at the version SentResponseCache read, and the answers: once per request, for the ETag and
-    the view alike."""
+    """The criteria the link pins, or those at the version SentResponseCache read, and the answers: once per
+    request, for the ETag and the view alike."""
     if request not in _parsed:
-        criteria = store.current(criteria_stamp(request))
+        current = store.current(criteria_stamp(request))
+        version = VersionForm(request.GET, current=current)
+        pinned = version.cleaned_data["v"] if version.is_valid() else None
+        errors = {} if version.is_valid() else {"v": version.error()}
+        criteria, templates = pinned or (current, None)
         try:
-            _parsed[request] = Parsed(criteria, parse(dict(request.GET.lists()), criteria.questions), None)
+            answers = parse(dict(request.GET.lists()), criteria.questions)
         except InvalidAnswers as invalid:
-            _parsed[request] = Parsed(criteria, invalid.answers, invalid)
+            answers, errors = invalid.answers, invalid.errors | errors
+        invalid = InvalidAnswers(errors, answers) if errors else None
+        _parsed[request] = Parsed(criteria, answers, invalid, current, templates)
     return _parsed[request]
 
 
+def _templates(parsed: Parsed) -> tuple[TemplateInfo, ...]:
+    return parsed.templates if parsed.templates is not None else store.current_templates(parsed.criteria)
+
+
 def _etag(request: HtmxHttpRequest, **url_kwargs) -> str:
+    """A page or the JSON: a pure function of the answers, the criteria they are ranked with and, for a pinned
+    version, the current one, which the notice names."""
+    return _result_etag(request, _parse(request).current.key)
+
+
+def _download_etag(request: HtmxHttpRequest, **url_kwargs) -> str:
+    """A file holds no notice: its ETag stays valid while newer versions appear."""
+    return _result_etag(request, "")
+
+
+def _result_etag(request: HtmxHttpRequest, current_key: str) -> str:
     """A result is a pure function of the answers and the criteria: so is its ETag (request.path covers url_kwargs)."""
     parsed = _parse(request)
     query = (
@@ -70,6 +96,7 @@ def _etag(request: HtmxHttpRequest, **url_kwargs) -> str:
     parts = [
         BUILD_ID,
         parsed.criteria.key,
+        current_key,
         request.scheme,
         request.get_host(),
         request.path,
@@ -81,35 +108,53 @@ def _etag(request: HtmxHttpRequest, **url_kwargs) -> str:
 
 def _dated_etag(request: HtmxHttpRequest) -> str:
     """The decision record carries the day's date (alone and in the zip), so their ETags change with the day."""
-    return f"{_etag(request)}-{timezone.localdate().isoformat()}"
+    return f"{_download_etag(request)}-{timezone.localdate().isoformat()}"
 
 
-def result_context(request: HttpRequest, criteria: Criteria, answers: Answers) -> dict:
+def result_context(request: HttpRequest, parsed: Parsed) -> dict:
+    criteria, answers = parsed.criteria, parsed.answers
     sensitivity = what_would_change(answers.choices, criteria)
     ranking = sensitivity.ranking
-    query = answers.query_string(criteria.questions)
+    query = answers.pinned_query(criteria)
     recommended = ranking.recommended
     permalink = _permalink(request, query)
     plans = [plan_for(result.server, answers) for result in ranking.results]
+    return (
+        {
+            "criteria": criteria,
+            "answers": answers,
+            "query": query,
+            "ranking": ranking,
+            "recommended": recommended,
+            "answered": _answered(criteria, answers),
+            "memory": plans,
+            "memory_chart": memory_chart(plans, recommended.server.slug if recommended else None),
+            "share_title": share_title(ranking, answers, criteria),
+            "share_description": share_description(ranking),
+            "permalink": permalink,
+            "plan": plans[0] if recommended else None,
+            "sensitivity": sensitivity,
+            "change_links": _change_links(criteria, answers, sensitivity),
+        }
+        | _configs_context(parsed, ranking, plans[0] if recommended else None, query, permalink)
+        | _outdated_context(request, parsed)
+    )
+
+
+def _outdated_context(request: HttpRequest, parsed: Parsed) -> dict:
+    """For a link pinned to an older version: today's result for the same answers, and what differs."""
+    if parsed.criteria is parsed.current:
+        return {"outdated": None}
+    outdated = compare_versions(parsed.answers.choices, parsed.criteria, parsed.current)
+    today = replace(parsed.answers, choices=outdated.choices)
     return {
-        "criteria": criteria,
-        "answers": answers,
-        "query": query,
-        "ranking": ranking,
-        "recommended": recommended,
-        "answered": _answered(criteria, answers),
-        "memory": plans,
-        "memory_chart": memory_chart(plans, recommended.server.slug if recommended else None),
-        "share_title": share_title(ranking, answers, criteria),
-        "share_description": share_description(ranking),
-        "permalink": permalink,
-        "plan": plans[0] if recommended else None,
-        "sensitivity": sensitivity,
-        "change_links": _change_links(criteria, answers, sensitivity),
-    } | _configs_context(criteria, ranking, plans[0] if recommended else None, query, permalink)
+        "outdated": outdated,
+        "current_criteria": parsed.current,
+        "current_url": _permalink(request, today.pinned_query(parsed.current)),
+    }
 
 
-def _configs_context(criteria: Criteria, ranking: Ranking, plan: ServerPlan | None, query: str, permalink: str) -> dict:
+def _configs_context(parsed: Parsed, ranking: Ranking, plan: ServerPlan | None, query: str, permalink: str) -> dict:
     """The recommended server's starter configs and their links; a template that fails becomes a message."""
     ctx = {
         "configs": [],
@@ -122,7 +167,7 @@ def _configs_context(criteria: Criteria, ranking: Ranking, plan: ServerPlan | No
     if plan is None:
         return ctx
     try:
-        files = render_bundle(plan, ranking, store.current_templates(criteria), permalink)
+        files = render_bundle(plan, ranking, _templates(parsed), permalink)
     except ConfigError as error:
         return ctx | {"configs_error": str(error)}
     configs = [
@@ -148,7 +193,7 @@ def _change_links(criteria: Criteria, answers: Answers, sensitivity: Sensitivity
     return [
         {
             "change": change,
-            "url": _with_query(reverse("result"), answers.changed(change).query_string(criteria.questions)),
+            "url": _with_query(reverse("result"), answers.changed(change).pinned_query(criteria)),
         }
         for change in sensitivity.changes
     ]
@@ -235,39 +280,43 @@ def _invalid(request: HttpRequest, criteria: Criteria, invalid: InvalidAnswers) 
 
 @page_view
 def home(request: HtmxHttpRequest) -> HttpResponse:
-    criteria, answers, invalid = _parse(request)
-    if invalid:
-        return _invalid(request, criteria, invalid)
+    """The questionnaire asks today's questions; a pinned link's result below it is that version's."""
+    parsed = _parse(request)
+    if parsed.invalid:
+        return _invalid(request, parsed.current, parsed.invalid)
     template = "decisions/home.html#result-region" if request.htmx else "decisions/home.html"
-    context = _questionnaire_context(request, criteria, answers, {}) | result_context(request, criteria, answers)
-    response = render(request, template, context)
+    questionnaire = _questionnaire_context(request, parsed.current, parsed.answers, {})
+    response = render(request, template, questionnaire | result_context(request, parsed))
     if request.htmx:  # the address bar becomes the share link of the answers
-        replace_url(response, _with_query(reverse("home"), answers.query_string(criteria.questions)))
+        replace_url(response, _with_query(reverse("home"), parsed.answers.pinned_query(parsed.criteria)))
     return response
 
 
 @page_view
 def result(request: HtmxHttpRequest) -> HttpResponse:
-    criteria, answers, invalid = _parse(request)
-    if invalid:
-        return _invalid(request, criteria, invalid)
+    parsed = _parse(request)
+    if parsed.invalid:
+        return _invalid(request, parsed.current, parsed.invalid)
     template = "decisions/result.html#result" if request.htmx else "decisions/result.html"
-    return render(request, template, result_context(request, criteria, answers) | {"on_result_page": True})
+    return render(request, template, result_context(request, parsed) | {"on_result_page": True})
 
 
 @result_view()
 def result_json(request: HttpRequest) -> JsonResponse:
-    criteria, answers, invalid = _parse(request)
+    parsed = _parse(request)
+    criteria, answers, invalid = parsed.criteria, parsed.answers, parsed.invalid
     if invalid:
         return _errors_json(invalid)
     sensitivity = what_would_change(answers.choices, criteria)
     ranking = sensitivity.ranking
-    query = answers.query_string(criteria.questions)
+    query = answers.pinned_query(criteria)
     permalink = _permalink(request, query)
     plan = plan_for(ranking.recommended.server, answers) if ranking.recommended else None
-    ctx = _configs_context(criteria, ranking, plan, query, permalink)
+    ctx = _configs_context(parsed, ranking, plan, query, permalink)
+    outdated = _outdated_context(request, parsed)
     return JsonResponse(
         {
+            "criteria_version": criteria.version,
             "answers": answers_json(answers),
             "recommended": ranking.recommended.server.slug if ranking.recommended else None,
             "ranking": [
@@ -302,7 +351,17 @@ def result_json(request: HttpRequest) -> JsonResponse:
             "start_command": ctx["start_command"] or None,
             "configs_error": ctx["configs_error"] or None,
         }
+        | ({"current": _current_json(outdated)} if outdated["outdated"] else {})
     )
+
+
+def _current_json(outdated: dict) -> dict:
+    recommended = outdated["outdated"].now.recommended
+    return {
+        "criteria_version": outdated["current_criteria"].version,
+        "recommended": recommended.server.slug if recommended else None,
+        "permalink": outdated["current_url"],
+    }
 
 
 def _errors_json(invalid: InvalidAnswers) -> JsonResponse:
@@ -312,11 +371,12 @@ def _errors_json(invalid: InvalidAnswers) -> JsonResponse:
 
 def _bundle(request: HttpRequest) -> Bundle | JsonResponse:
     """The recommended server's plan and files, or the JSON error a download answers with instead."""
-    criteria, answers, invalid = _parse(request)
+    parsed = _parse(request)
+    criteria, answers, invalid = parsed.criteria, parsed.answers, parsed.invalid
     if invalid:
         return _errors_json(invalid)
-    permalink = _permalink(request, answers.query_string(criteria.questions))
-    templates = store.current_templates(criteria)
+    permalink = _permalink(request, answers.pinned_query(criteria))
+    templates = _templates(parsed)
     try:
         bundle = recommended_bundle(answers, rank(answers.choices, criteria), templates, permalink)
     except ConfigError as error:
@@ -326,7 +386,7 @@ def _bundle(request: HttpRequest) -> Bundle | JsonResponse:
     return bundle
 
 
-@result_view()
+@result_view(_download_etag)
 def config_file(request: HttpRequest, filename: str) -> HttpResponse:
     bundle = _bundle(request)
     if isinstance(bundle, JsonResponse):
@@ -406,6 +466,19 @@ def servers(request: HttpRequest) -> HttpResponse:
     return render(request, "decisions/servers.html", {"criteria": criteria})
 
 
+def _changes_etag(request: HttpRequest) -> str:
+    """The changelog grows only with a new version: the current one names it."""
+    return hashlib.sha256(f"{BUILD_ID}|{store.current(criteria_stamp(request)).key}".encode()).hexdigest()[:32]
+
+
+@sent_response_cached
+@require_safe
+@condition(etag_func=_changes_etag)
+def changes(request: HttpRequest) -> HttpResponse:
+    ctx = {"criteria": store.current(criteria_stamp(request)), "versions": store.changelog()}
+    return render(request, "decisions/changes.html", ctx)
+
+
 @require_safe
 def health(request: HttpRequest) -> HttpResponse:
     try:
@@ -417,7 +490,7 @@ def health(request: HttpRequest) -> HttpResponse:
 
 
 def _decision_record(request: HttpRequest, bundle: Bundle) -> DecisionRecord:
-    criteria, answers, _ = _parse(request)
+    criteria, answers, *_ = _parse(request)
     sensitivity = what_would_change(answers.choices, criteria)
     filenames = [file.filename for file in bundle.files]
     result_url = request.build_absolute_uri(reverse("result"))

@@ -14,6 +14,7 @@ urlpatterns = [
     path("recommend/bundle.zip", views.config_bundle, name="config-bundle"),
     path("recommend/decision.md", views.decision_record_download, name="decision-record"),
     path("servers/", views.servers, name="servers"),
+    path("changes/", views.changes, name="changes"),
     path("health", views.health, name="health"),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's); the hashed name is read per request.

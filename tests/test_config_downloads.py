@@ -114,10 +114,11 @@ def test_the_downloads_honour_their_etag(client):
 
 def test_the_json_links_the_files_the_zip_and_the_start_command(client):
     data = client.get(f"/recommend.json?{QUERY}").json()
+    pinned = f"{QUERY}&v={CriteriaVersion.objects.get().number}"
     assert data["configs"] == [
-        {"filename": name, "url": f"http://testserver/recommend/configs/{name}?{QUERY}"} for name in FILES
+        {"filename": name, "url": f"http://testserver/recommend/configs/{name}?{pinned}"} for name in FILES
     ]
-    assert data["bundle_url"] == f"http://testserver/recommend/bundle.zip?{QUERY}"
+    assert data["bundle_url"] == f"http://testserver/recommend/bundle.zip?{pinned}"
     answers = Answers(choices=dict(pair.split("=") for pair in QUERY.split("&")))
     assert data["start_command"] == plan_for(CRITERIA.server("uvicorn"), answers).start_command
     assert data["configs_error"] is None
@@ -128,12 +129,13 @@ def test_the_json_links_the_files_the_zip_and_the_start_command(client):
 def test_the_result_page_previews_each_file_with_copy_and_download(client):
     html = client.get(f"/recommend/?{QUERY}").content.decode()
     section = html[html.index('id="starter-configs"') :]
+    pinned = f"{QUERY}&v={CriteriaVersion.objects.get().number}".replace("&", "&amp;")
     assert "Starter configs for Uvicorn" in section
     for number, name in enumerate(FILES, start=1):
         assert f"<summary><code>{name}</code></summary>" in section
-        assert f'href="/recommend/configs/{name}?{QUERY.replace("&", "&amp;")}" download="{name}"' in section
+        assert f'href="/recommend/configs/{name}?{pinned}" download="{name}"' in section
         assert f'data-copy="#config-{number}"' in section and f'<code id="config-{number}">' in section
-    assert f'href="/recommend/bundle.zip?{QUERY.replace("&", "&amp;")}" download>Download all (zip)</a>' in section
+    assert f'href="/recommend/bundle.zip?{pinned}" download>Download all (zip)</a>' in section
     assert 'data-copy="#start-command"' in section and "<span>uvicorn</span> <span>main:app</span>" in section
     assert "proxy_set_header Upgrade $http_upgrade;" in section  # the nginx preview, escaped as text
     assert "<script" not in section and "style=" not in section  # CSP: no inline script or style

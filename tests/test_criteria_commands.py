@@ -5,7 +5,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from decisions.models import ConfigTemplate, CriteriaVersion, Effect, Server
+from decisions.models import ConfigTemplate, CriteriaSnapshot, CriteriaVersion, Effect, Server
 from decisions.seeding import DEFAULT_CRITERIA, default_templates
 
 pytestmark = pytest.mark.django_db
@@ -98,11 +98,18 @@ def test_it_says_why_a_file_cannot_be_read(tmp_path):
         call_command("import_criteria", str(broken))
 
 
-def test_it_makes_one_new_criteria_version_per_import_or_reset(tmp_path):
-
+def test_it_makes_one_new_criteria_version_per_import_or_reset_that_changes_something(tmp_path):
+    effect = Effect.objects.get(option__slug="django", server__slug="granian")
+    effect.points, effect.reason = 2, "Edited."
+    effect.save()
     export(tmp_path)
     before = CriteriaVersion.objects.get().number
     call_command("reset_criteria")
     assert CriteriaVersion.objects.get().number == before + 1
     call_command("import_criteria", str(tmp_path / "criteria.json"))
     assert CriteriaVersion.objects.get().number == before + 2
+    reset, imported = CriteriaSnapshot.objects.filter(number__gt=before).order_by("number")
+    assert (reset.by, imported.by) == ("reset_criteria command", "import_criteria command")
+    assert imported.summary == "Granian: Django (framework) points +1 → +2, reason reworded"
+    call_command("import_criteria", str(tmp_path / "criteria.json"))
+    assert CriteriaVersion.objects.get().number == before + 2  # nothing changed, so no new version

@@ -169,7 +169,8 @@ def test_it_confirms_with_the_validators_of_the_bundles_files(choices, checks):
         for child in token.children
         if child.type == "link_open"
     ]
-    assert links == [RESULT_URL + "?" + "&".join(f"{key}={value}" for key, value in choices.items())]
+    query = "&".join(f"{key}={value}" for key, value in [*choices.items(), ("v", CRITERIA.version)])
+    assert links == [f"{RESULT_URL}?{query}"]
 
 
 def test_it_weighs_each_option_by_its_reasons_and_exclusions():
@@ -200,7 +201,7 @@ def test_it_lists_what_would_change_the_recommendation_with_links():
         shown(http3) == "Which HTTP version must the app server itself speak? If you answered HTTP/3 (QUIC): Hypercorn"
     )
     assert http3.children[-3].attrs["href"] == (
-        f"{RESULT_URL}?framework=fastapi&async=yes&realtime=websockets&http=http3&deploy=kubernetes"
+        f"{RESULT_URL}?framework=fastapi&async=yes&realtime=websockets&http=http3&deploy=kubernetes&v={CRITERIA.version}"
     )
     assert "If you answered Another WSGI framework: no server fits" in "\n".join(items(more))
 

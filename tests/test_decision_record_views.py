@@ -21,7 +21,9 @@ def test_it_downloads_the_record_as_a_markdown_attachment(client):
     front_matter, tokens = parsed(response.content.decode())
     assert front_matter == {"status": "proposed", "date": timezone.localdate()}
     assert headings(tokens)[0] == (1, "Use Uvicorn for our FastAPI app")
-    assert f"<http://testserver/recommend/?{QUERY}>" in response.content.decode()
+    assert (
+        f"<http://testserver/recommend/?{QUERY}&v={CriteriaVersion.objects.get().number}>" in response.content.decode()
+    )
 
 
 def test_it_answers_like_the_other_downloads_when_no_server_fits_or_an_answer_is_bad(client):
@@ -59,12 +61,13 @@ def test_the_result_page_offers_the_record_beside_the_zip(client):
     downloads = html[html.index('class="config-downloads"') :]
     downloads = downloads[: downloads.index("</p>")]
     assert "Download all (zip)" in downloads
-    assert f'<a class="button" href="{URL.replace("&", "&amp;")}" download>Download the decision record' in downloads
+    pinned = f"{URL}&v={CriteriaVersion.objects.get().number}".replace("&", "&amp;")
+    assert f'<a class="button" href="{pinned}" download>Download the decision record' in downloads
 
 
 def test_the_json_links_the_record(client):
     data = client.get(f"/recommend.json?{QUERY}").json()
-    assert data["decision_record_url"] == f"http://testserver{URL}"
+    assert data["decision_record_url"] == f"http://testserver{URL}&v={CriteriaVersion.objects.get().number}"
     assert client.get(data["decision_record_url"]).status_code == 200
     assert client.get("/recommend.json?framework=django&http=http3").json()["decision_record_url"] is None
 

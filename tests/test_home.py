@@ -4,7 +4,7 @@ import pytest
 
 from decisions.answers import CORES_RANGE, PORT_RANGE
 from decisions.configs.plan import CHECKED_IN
-from decisions.models import Server
+from decisions.models import CriteriaVersion, Server
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +75,7 @@ def test_it_returns_only_the_result_region_to_htmx_and_replaces_the_url(client):
     html = response.content.decode()
     assert "<html" not in html and '<form id="questionnaire"' not in html
     assert 'data-recommended="gunicorn"' in html
-    assert response["HX-Replace-Url"] == "/?framework=django&async=no"
+    assert response["HX-Replace-Url"] == f"/?framework=django&async=no&v={CriteriaVersion.objects.get().number}"
     assert "HX-Request" in response["Vary"]
 
 

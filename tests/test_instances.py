@@ -257,7 +257,8 @@ def test_it_shows_an_edit_made_through_one_instance_at_once_on_the_other(seeded)
 def test_it_gives_secure_cookies_and_https_links_behind_nginx(seeded):
     visitor = seeded.through_nginx()
     answer = visitor.get("/recommend.json?framework=flask")
-    assert answer.json()["permalink"] == f"https://{SITE_HOST}/recommend/?framework=flask"
+    version = answer.json()["criteria_version"]
+    assert answer.json()["permalink"] == f"https://{SITE_HOST}/recommend/?framework=flask&v={version}"
     assert answer.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
     assert visitor.sign_in().status == 302
     for name in ("csrftoken", "sessionid"):

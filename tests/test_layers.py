@@ -17,7 +17,14 @@ LAYERS = (
     ("domain", ("decisions.domain",)),
     (
         "pure",
-        ("decisions.answers", "decisions.appmodel", "decisions.scoring", "decisions.sharing", "decisions.seeding"),
+        (
+            "decisions.answers",
+            "decisions.appmodel",
+            "decisions.scoring",
+            "decisions.sharing",
+            "decisions.seeding",
+            "decisions.history",
+        ),
     ),
     ("configs", ("decisions.configs", "decisions.charts", "decisions.decision_record")),
     ("models", ("decisions.models",)),

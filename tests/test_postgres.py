@@ -19,8 +19,18 @@ from test_admin import key, matrix_data
 
 from decisions import store
 from decisions.forms import ScoringMatrixForm
-from decisions.models import CriteriaVersion, Effect, Question, Server
+from decisions.history import criteria_changes
+from decisions.models import (
+    CriteriaSnapshot,
+    CriteriaVersion,
+    Effect,
+    Question,
+    Server,
+    stored_criteria,
+    stored_templates,
+)
 from decisions.seeding import DEFAULT_CRITERIA
+from decisions.signals import one_version_bump
 
 pytestmark = pytest.mark.slow
 
@@ -144,6 +154,55 @@ def test_it_keeps_both_of_two_concurrent_saves_with_distinct_versions(seeded, ro
         assert LogEntry.objects.filter(object_id=str(effect.pk), content_type__model="effect").exists()
 
 
+CONCURRENT_EDITS = ("framework", "async", "realtime", "workload", "memory", "priority")
+
+
+def save_at_once(question_slug: str, user, start: threading.Barrier) -> None:
+    """One admin's scoring save of Granian's first-option cell, started with the others' on its own connection."""
+    try:
+        question = Question.objects.get(slug=question_slug)
+        cell = key(question_slug, question.options.order_by("position").first().slug, "granian")
+        data = matrix_data(question) | {f"points-{cell}": 7, f"reason-{cell}": f"Saved at once ({question_slug})."}
+        data.pop(f"excluded-{cell}", None)
+        form = ScoringMatrixForm(data, question=question, servers=list(Server.objects.all()))
+        assert form.is_valid(), form.errors
+        start.wait(timeout=30)
+        with one_version_bump(editor_name(user)):
+            form.save()
+    finally:
+        connection.close()
+
+
+def editor_name(user) -> str:
+    return f"{user.get_username()} (admin)"
+
+
+def test_it_gives_concurrent_saves_distinct_gap_free_numbers_each_with_its_own_snapshot(seeded, root):
+    before = CriteriaVersion.objects.get().number
+    start = threading.Barrier(len(CONCURRENT_EDITS))
+    threads = [threading.Thread(target=save_at_once, args=(slug, root, start)) for slug in CONCURRENT_EDITS]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert CriteriaVersion.objects.get().number == before + len(CONCURRENT_EDITS)
+    snapshots = list(CriteriaSnapshot.objects.filter(number__gt=before).order_by("number"))
+    assert [s.number for s in snapshots] == list(range(before + 1, before + len(CONCURRENT_EDITS) + 1))
+    assert {s.by for s in snapshots} == {"root (admin)"}
+    # Each snapshot holds every save committed before it and its own: it differs from the one before by one cell.
+    previous = CriteriaSnapshot.objects.get(number=before).frozen()
+    edited = set()
+    for snapshot in snapshots:
+        assert len(snapshot.changes) == 1 and snapshot.changes[0].startswith("Granian: ")
+        assert criteria_changes(previous, snapshot.frozen()) == snapshot.changes
+        edited.add(snapshot.changes[0])
+        previous = snapshot.frozen()
+    assert len(edited) == len(CONCURRENT_EDITS)
+    version = CriteriaVersion.objects.get()
+    assert previous[0] == stored_criteria(version.number, version.changed_at) and previous[1] == stored_templates()
+
+
 def test_it_round_trips_export_then_import_on_postgresql(seeded, tmp_path):
     Effect.objects.filter(option__slug="django", server__slug="granian").update(
         points=2, reason="Edited before export."
@@ -170,6 +229,7 @@ def test_it_round_trips_export_then_import_on_postgresql(seeded, tmp_path):
         ("/recommend.json?framework=fastapi&async=yes", 200),
         ("/recommend/bundle.zip?framework=flask", 200),
         ("/servers/", 200),
+        ("/changes/", 200),
         ("/health", 200),
         ("/recommend/?framework=tomcat", 400),
         ("/recommend.json?cores=lots", 400),

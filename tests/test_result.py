@@ -1,8 +1,13 @@
 import pytest
 
+from decisions.models import CriteriaVersion
 from decisions.scoring import Sensitivity, rank
 
 pytestmark = pytest.mark.django_db
+
+
+def current_version() -> int:
+    return CriteriaVersion.objects.get().number
 
 
 def test_it_explains_the_recommendation(client):
@@ -33,9 +38,10 @@ def test_it_shows_the_memory_table_with_sources_and_the_workers_estimate(client)
 
 def test_it_offers_a_permalink_and_a_way_to_change_the_answers(client):
     html = client.get("/recommend/?deploy=docker&framework=flask&fbclid=x").content.decode()
-    assert 'value="http://testserver/recommend/?framework=flask&amp;deploy=docker"' in html
+    v = CriteriaVersion.objects.get().number
+    assert f'value="http://testserver/recommend/?framework=flask&amp;deploy=docker&amp;v={v}"' in html
     assert 'data-copy="#permalink"' in html
-    assert 'href="/?framework=flask&amp;deploy=docker"' in html
+    assert f'href="/?framework=flask&amp;deploy=docker&amp;v={v}"' in html
     assert "<dd>Flask</dd>" in html
 
 
@@ -75,7 +81,7 @@ def test_it_previews_as_the_recommendation_when_the_link_is_pasted(client):
         '<meta property="og:description" content="Uvicorn is the standard choice for FastAPI. Native WebSocket support.'
         in html
     )
-    permalink = "http://testserver/recommend/?framework=fastapi&amp;realtime=websockets"
+    permalink = f"http://testserver/recommend/?framework=fastapi&amp;realtime=websockets&amp;v={current_version()}"
     assert (
         f'<meta property="og:url" content="{permalink}">' in html
         and f'<link rel="canonical" href="{permalink}">' in html
@@ -112,7 +118,7 @@ def test_it_says_how_close_the_call_is(client):
 def test_it_links_each_answer_that_would_flip_the_recommendation_to_that_result(client):
     html = client.get("/recommend/?framework=fastapi&async=yes&realtime=websockets&cores=4").content.decode()
     section = what_would_change(html)
-    link = "/recommend/?framework=fastapi&async=yes&realtime=websockets&http=http3&cores=4"
+    link = f"/recommend/?framework=fastapi&async=yes&realtime=websockets&http=http3&cores=4&v={current_version()}"
     assert (
         f'<a href="{link.replace("&", "&amp;")}">If you answered <strong>HTTP/3 (QUIC)</strong>: Hypercorn</a>'
         in section
@@ -128,7 +134,8 @@ def test_it_groups_the_changes_by_question_in_question_order(client):
     framework = section.index("<dt>Which framework does your app use?</dt>")
     http = section.index("<dt>Which HTTP version must the app server itself speak?</dt>")
     assert framework < section.index("If you left it unanswered: Hypercorn") < http
-    assert http < section.index('<a href="/recommend/?framework=django">If you left it unanswered: Gunicorn</a>')
+    link = f'<a href="/recommend/?framework=django&amp;v={current_version()}">If you left it unanswered: Gunicorn</a>'
+    assert http < section.index(link)
     assert "lead-margin" not in section  # no server fits, so nothing leads
 
 

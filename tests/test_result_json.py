@@ -1,6 +1,8 @@
 import pytest
 from bundles import CRITERIA
 
+from decisions.models import CriteriaVersion
+
 pytestmark = pytest.mark.django_db
 
 
@@ -35,7 +37,8 @@ def test_it_returns_the_ranking_as_json(client):
         ],
         "excluded_because": [],
     }
-    assert data["permalink"] == "http://testserver/recommend/?framework=django&async=no"
+    assert data["permalink"] == f"http://testserver/recommend/?framework=django&async=no&v={data['criteria_version']}"
+    assert data["criteria_version"] == CriteriaVersion.objects.get().number and "current" not in data
 
 
 def test_it_explains_exclusions(client):

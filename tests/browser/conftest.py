@@ -19,8 +19,9 @@ from playwright.sync_api import expect, sync_playwright
 
 from browser.harness import BASE_DIR, CHROMIUM_ARGS, DESKTOP, FAILURES, Tab, require_chromium
 from decisions import store
-from decisions.models import ConfigTemplate, CriteriaVersion, Effect, Option, Question, Server
+from decisions.models import ConfigTemplate, CriteriaSnapshot, CriteriaVersion, Effect, Option, Question, Server
 from decisions.seeding import default_criteria, default_templates, replace_criteria, replace_templates
+from decisions.signals import one_version_bump
 
 HOST = "127.0.0.1"
 # A fixed port when it is free keeps the permalinks in the screenshots, and so the PNGs, the same run to run.
@@ -97,12 +98,17 @@ def _start_live_server(shared: dict, port: int) -> LiveServerThread | None:
 def site(live_server_thread, transactional_db) -> str:
     """The live server's address, over the seeded criteria and config templates: each test gets them afresh.
 
-    The criteria's date is pinned, so the footer, and with it the screenshots, read the same on every run.
+    The criteria are version 1 with its snapshot, and its date is pinned, so the footer, and with it the screenshots,
+    read the same on every run.
     """
     with transaction.atomic():
-        replace_criteria(default_criteria(), Server, Question, Option, Effect)
-        replace_templates(default_templates(), ConfigTemplate)
-        CriteriaVersion.objects.update_or_create(pk=1, defaults={"number": 1, "changed_at": CRITERIA_DATE})
+        CriteriaSnapshot.objects.all().delete()
+        CriteriaVersion.objects.all().delete()
+        with one_version_bump("the browser tests' seed"):  # version 1, its snapshot the seed
+            replace_criteria(default_criteria(), Server, Question, Option, Effect)
+            replace_templates(default_templates(), ConfigTemplate)
+        CriteriaVersion.objects.filter(pk=1).update(changed_at=CRITERIA_DATE)
+        CriteriaSnapshot.objects.filter(number=1).update(created_at=CRITERIA_DATE)
     store.forget()
     return f"http://{live_server_thread.host}:{live_server_thread.port}"
 

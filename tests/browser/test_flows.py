@@ -22,7 +22,7 @@ def test_it_updates_the_result_in_place_and_the_address_bar_becomes_the_share_li
     answer(page, "async", "yes")
     answer(page, "realtime", "websockets")
 
-    expect(page).to_have_url(tab.url(f"/?{ANSWERS}"))
+    expect(page).to_have_url(tab.url(f"/?{ANSWERS}&v=1"))
     expect(page.locator("#result")).to_have_attribute("data-recommended", "uvicorn")
     expect(page.locator("#answer-progress")).to_contain_text("3 of 12 answered: Uvicorn leads")
     expect(page.locator("#answer-progress progress")).to_have_attribute("value", "3")
@@ -48,7 +48,7 @@ def test_it_shows_a_field_error_in_place_and_clears_it_once_fixed(tab):
     page.locator("#id-port").fill("8080")
     page.locator("#id-port").dispatch_event("change")
     expect(page.locator("#error-port")).to_be_empty()
-    expect(page).to_have_url(tab.url("/?port=8080"))
+    expect(page).to_have_url(tab.url("/?port=8080&v=1"))
     expect(page.locator("#result")).to_have_attribute("data-recommended", "gunicorn")
 
 
@@ -67,7 +67,7 @@ def test_it_gives_the_complete_result_page_without_javascript(new_tab):
     expect(page.locator(".ranking-item")).to_have_count(5)
     expect(page.locator("table.memory tbody tr")).to_have_count(5)
     expect(page.locator("svg.chart rect")).to_have_count(10)
-    expect(page.locator("#permalink")).to_have_value(tab.url(f"/recommend/?{ANSWERS}"))
+    expect(page.locator("#permalink")).to_have_value(tab.url(f"/recommend/?{ANSWERS}&v=1"))
     expect(page.locator(".answers-summary")).to_contain_text("3 of 12 questions answered")
     expect(page.locator("meta[property='og:title']")).to_have_attribute(
         "content", "Recommended: Uvicorn - FastAPI with WebSockets"
@@ -103,11 +103,11 @@ def test_it_takes_a_keyboard_user_from_the_first_question_to_the_result(tab):
     page.keyboard.press("Enter")
     expect(page.locator("#result")).to_be_focused()
     expect(page.locator("#result")).to_have_attribute("data-recommended", "uvicorn")
-    expect(page).to_have_url(tab.url(f"/?{ANSWERS}"))
+    expect(page).to_have_url(tab.url(f"/?{ANSWERS}&v=1"))
 
     tab_to(page, page.get_by_role("link", name="Open the result page"))
     page.keyboard.press("Enter")
-    expect(page).to_have_url(tab.url(f"/recommend/?{ANSWERS}"))
+    expect(page).to_have_url(tab.url(f"/recommend/?{ANSWERS}&v=1"))
     expect(page.locator("#result")).to_have_attribute("data-recommended", "uvicorn")
 
     tab_to(page, page.get_by_role("link", name="Download all (zip)"))
@@ -176,7 +176,7 @@ def test_it_follows_an_answer_that_would_change_the_recommendation(tab):
     changes = page.locator("#what-would-change")
     expect(changes).to_contain_text("Uvicorn leads Hypercorn by 3 points.")
     changes.get_by_role("link", name="If you answered HTTP/3 (QUIC): Hypercorn").click()
-    expect(page).to_have_url(tab.url(f"/recommend/?{ANSWERS}&http=http3"))
+    expect(page).to_have_url(tab.url(f"/recommend/?{ANSWERS}&http=http3&v=1"))
     expect(page.locator("#result")).to_have_attribute("data-recommended", "hypercorn")
     expect(page.locator("#what-would-change")).to_contain_text("Only Hypercorn fits every answer.")
 

@@ -2,7 +2,6 @@ import json
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from decisions.models import ConfigTemplate, Effect, Option, Question, Server
 from decisions.seeding import InvalidCriteria, replace_criteria, replace_templates
@@ -28,7 +27,7 @@ class Command(BaseCommand):
         except (OSError, json.JSONDecodeError) as error:
             raise CommandError(f"Cannot read {path}: {error}") from None
         try:
-            with transaction.atomic(), one_version_bump():
+            with one_version_bump("import_criteria command"):
                 replace_criteria(data, Server, Question, Option, Effect)
                 if "config_templates" in data:
                     replace_templates(data["config_templates"], ConfigTemplate)

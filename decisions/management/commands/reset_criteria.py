@@ -1,5 +1,4 @@
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
 from decisions.models import ConfigTemplate, Effect, Option, Question, Server
 from decisions.seeding import default_criteria, default_templates, replace_criteria, replace_templates
@@ -10,7 +9,7 @@ class Command(BaseCommand):
     help = "Puts the criteria and config templates back to the defaults (decisions/seed/)."
 
     def handle(self, *args, **options):
-        with transaction.atomic(), one_version_bump():
+        with one_version_bump("reset_criteria command"):
             replace_criteria(default_criteria(), Server, Question, Option, Effect)
             replace_templates(default_templates(), ConfigTemplate)
         self.stdout.write(self.style.SUCCESS("Criteria reset to the defaults."))

@@ -1,0 +1,181 @@
+"""Criteria versions: every change through the admin or a command stores one immutable snapshot, with who made it
+and what changed; a snapshot rebuilds that version's criteria and templates exactly."""
+
+import dataclasses
+
+import pytest
+from bundles import CRITERIA, TEMPLATES
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from test_admin import key, matrix_data, template_data
+
+from decisions import store
+from decisions.domain import EffectInfo, snapshot_criteria, snapshot_data
+from decisions.history import FIRST_VERSION, criteria_changes, summary
+from decisions.models import (
+    ConfigTemplate,
+    CriteriaSnapshot,
+    CriteriaVersion,
+    Question,
+    Server,
+    stored_criteria,
+    stored_templates,
+)
+
+
+def with_effect(criteria, question_slug: str, option_slug: str, server_slug: str, effect: EffectInfo | None):
+    """`criteria` with one effect replaced (None: removed)."""
+    questions = []
+    for question in criteria.questions:
+        options = []
+        for option in question.options:
+            effects = dict(option.effects)
+            if (question.slug, option.slug) == (question_slug, option_slug):
+                effects.pop(server_slug, None)
+                if effect is not None:
+                    effects[server_slug] = effect
+            options.append(dataclasses.replace(option, effects=effects))
+        questions.append(dataclasses.replace(question, options=tuple(options)))
+    return dataclasses.replace(criteria, questions=tuple(questions))
+
+
+def test_it_rebuilds_criteria_and_templates_exactly_from_a_snapshot():
+    rebuilt, templates = snapshot_criteria(snapshot_data(CRITERIA, TEMPLATES), CRITERIA.version, None)
+    assert rebuilt == CRITERIA and templates == TEMPLATES
+    assert [s.slug for s in rebuilt.servers] == [s.slug for s in CRITERIA.servers]
+    assert type(rebuilt.servers[0].memory_pss_mib).__name__ == "Decimal"
+
+
+def test_it_says_what_changed_between_two_versions():
+    http3 = CRITERIA.question("http").option("http3").effects["hypercorn"]
+    edited = with_effect(CRITERIA, "http", "http3", "hypercorn", dataclasses.replace(http3, points=-1))
+    assert criteria_changes((CRITERIA, TEMPLATES), (edited, TEMPLATES)) == [
+        "Hypercorn: HTTP/3 (QUIC) (http) points +3 → -1"
+    ]
+    ruled_out = with_effect(CRITERIA, "http", "http2", "gunicorn", EffectInfo(0, True, "No HTTP/2."))
+    assert criteria_changes((CRITERIA, TEMPLATES), (ruled_out, TEMPLATES)) == [
+        "Gunicorn: HTTP/2 (http) now rules it out"
+    ]
+    removed = with_effect(CRITERIA, "http", "http2", "hypercorn", None)
+    assert "Hypercorn: HTTP/2 (http) points +2 → +0, reason reworded" in criteria_changes(
+        (CRITERIA, TEMPLATES), (removed, TEMPLATES)
+    )
+    renamed = dataclasses.replace(CRITERIA, servers=(dataclasses.replace(CRITERIA.servers[0], version="99"),))
+    lines = criteria_changes((CRITERIA, TEMPLATES), (renamed, TEMPLATES))
+    assert "Gunicorn: version changed" in lines and "Server removed: Granian" in lines
+    body = tuple(dataclasses.replace(t, body="x") if t.filename == "gunicorn.conf.py" else t for t in TEMPLATES)
+    assert criteria_changes((CRITERIA, TEMPLATES), (CRITERIA, body)) == ["gunicorn.conf.py (gunicorn): body changed"]
+    assert criteria_changes((CRITERIA, TEMPLATES), (CRITERIA, TEMPLATES)) == []
+
+
+def test_it_summarises_many_changes_in_a_line():
+    assert summary(["a", "b"]) == "a; b"
+    assert summary(["a", "b", "c", "d", "e"]) == "a; b; c; and 2 more changes"
+
+
+@pytest.mark.django_db
+def test_the_migration_snapshots_the_version_an_existing_database_holds():
+    version = CriteriaVersion.objects.get()
+    snapshot = CriteriaSnapshot.objects.get(number=version.number)
+    assert snapshot.changes == [FIRST_VERSION] and snapshot.by == "migration 0007"
+    assert snapshot.created_at == version.changed_at
+    criteria, templates = snapshot.frozen()
+    assert criteria == stored_criteria(version.number, version.changed_at) and templates == stored_templates()
+    assert criteria.key == store.current().key
+
+
+@pytest.mark.django_db
+def test_a_scoring_matrix_save_makes_one_snapshot_by_its_admin(admin_client):
+    before = CriteriaVersion.objects.get().number
+    question = Question.objects.get(slug="http")
+    data = matrix_data(question) | {f"points-{key('http', 'http3', 'hypercorn')}": -1}
+    data[f"points-{key('http', 'http2', 'hypercorn')}"] = 4
+    assert admin_client.post(reverse("admin:decisions_question_scoring", args=[question.pk]), data).status_code == 302
+    snapshot = CriteriaSnapshot.objects.get(number=before + 1)
+    assert CriteriaVersion.objects.get().number == before + 1 and snapshot.by == "admin (admin)"
+    assert snapshot.summary == "Hypercorn: HTTP/2 (http) points +2 → +4; Hypercorn: HTTP/3 (QUIC) (http) points +3 → -1"
+    assert snapshot.frozen()[0] == stored_criteria(before + 1, snapshot.created_at)
+    assert admin_client.post(reverse("admin:decisions_question_scoring", args=[question.pk]), data).status_code == 302
+    assert CriteriaVersion.objects.get().number == before + 1  # nothing changed: no new version
+
+
+@pytest.mark.django_db
+def test_an_admin_save_with_inlines_makes_one_snapshot(admin_client):
+    before = CriteriaVersion.objects.get().number
+    question = Question.objects.get(slug="tls")
+    options = list(question.options.all())
+    data = {
+        "text": question.text + " (edited)",
+        "slug": question.slug,
+        "help_text": question.help_text,
+        "position": question.position,
+        "options-TOTAL_FORMS": len(options),
+        "options-INITIAL_FORMS": len(options),
+        "options-MIN_NUM_FORMS": 0,
+        "options-MAX_NUM_FORMS": 1000,
+    }
+    for index, option in enumerate(options):
+        data |= {
+            f"options-{index}-id": option.pk,
+            f"options-{index}-question": question.pk,
+            f"options-{index}-slug": option.slug,
+            f"options-{index}-label": option.label + " (edited)",
+            f"options-{index}-help_text": option.help_text,
+            f"options-{index}-position": option.position,
+        }
+    assert admin_client.post(f"/admin/decisions/question/{question.pk}/change/", data).status_code == 302
+    assert CriteriaVersion.objects.get().number == before + 1
+    snapshot = CriteriaSnapshot.objects.get(number=before + 1)
+    assert snapshot.changes[0] == f"“{question.text} (edited)”: text changed"
+    assert len(snapshot.changes) == 1 + len(options)
+
+
+@pytest.mark.django_db
+def test_a_config_template_save_and_a_server_delete_each_make_a_snapshot(admin_client):
+    before = CriteriaVersion.objects.get().number
+    template = ConfigTemplate.objects.get(filename="gunicorn.conf.py")
+    data = template_data(template, body=template.body + "# edited\n")
+    assert admin_client.post(f"/admin/decisions/configtemplate/{template.pk}/change/", data).status_code == 302
+    snapshot = CriteriaSnapshot.objects.get(number=before + 1)
+    assert (snapshot.summary, snapshot.by) == ("gunicorn.conf.py (gunicorn): body changed", "admin (admin)")
+    server = Server.objects.get(slug="granian")
+    ConfigTemplate.objects.filter(servers__contains="granian").delete()  # one version per template: no batch
+    after_templates = CriteriaVersion.objects.get().number
+    response = admin_client.post(f"/admin/decisions/server/{server.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert CriteriaVersion.objects.get().number == after_templates + 1
+    assert CriteriaSnapshot.objects.get(number=after_templates + 1).summary.startswith("Server removed: Granian")
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_and_shows_snapshots_but_nobody_changes_or_deletes_them(admin_client):
+    snapshot = CriteriaSnapshot.objects.get()
+    changelist = admin_client.get("/admin/decisions/criteriasnapshot/")
+    assert changelist.status_code == 200 and FIRST_VERSION in changelist.content.decode()
+    page = admin_client.get(f"/admin/decisions/criteriasnapshot/{snapshot.pk}/change/")
+    assert page.status_code == 200 and "Save" not in page.content.decode().split('id="content"')[1].split("</form>")[0]
+    assert admin_client.get("/admin/decisions/criteriasnapshot/add/").status_code == 403
+    assert admin_client.post(f"/admin/decisions/criteriasnapshot/{snapshot.pk}/change/", {"by": "x"}).status_code == 403
+    assert admin_client.get(f"/admin/decisions/criteriasnapshot/{snapshot.pk}/delete/").status_code == 403
+    assert CriteriaSnapshot.objects.get().by == "migration 0007"
+
+
+@pytest.mark.django_db
+def test_criteria_editors_may_view_snapshots_and_nothing_more_of_them():
+    codenames = set(Group.objects.get(name="Criteria editors").permissions.values_list("codename", flat=True))
+    assert "view_criteriasnapshot" in codenames
+    assert not {"add_criteriasnapshot", "change_criteriasnapshot", "delete_criteriasnapshot"} & codenames
+
+
+@pytest.mark.django_db
+def test_a_list_edit_of_many_rows_makes_one_snapshot(admin_client):
+    before = CriteriaVersion.objects.get().number
+    servers = list(Server.objects.order_by("position"))
+    data = {"form-TOTAL_FORMS": len(servers), "form-INITIAL_FORMS": len(servers), "_save": "Save"}
+    for index, server in enumerate(servers):
+        data |= {f"form-{index}-id": server.pk, f"form-{index}-position": len(servers) - index}
+    assert admin_client.post("/admin/decisions/server/", data).status_code == 302
+    assert CriteriaVersion.objects.get().number == before + 1
+    snapshot = CriteriaSnapshot.objects.get(number=before + 1)
+    assert [server.slug for server in snapshot.frozen()[0].servers] == [server.slug for server in reversed(servers)]
+    assert "Gunicorn: position changed" in snapshot.changes and snapshot.summary.endswith("; and 1 more change")
