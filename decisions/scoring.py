@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from decisions.appmodel import app_model, unfit_reasons
-from decisions.domain import Criteria, ServerInfo
+from decisions.domain import Criteria, OptionInfo, ServerInfo
 
 
 @dataclass(frozen=True)
@@ -153,21 +153,55 @@ class Sensitivity:
 
 
 def what_would_change(choices: Mapping[str, str], criteria: Criteria) -> Sensitivity:
-    """Re-ranks with each single answer changed: every other option of every question, and unanswered."""
+    """Re-ranks with each single answer changed: every other option of every question, and unanswered.
+
+    Each changed set needs only its best server, so it is worked out from the answers' tally with one answer's
+    effects swapped, not ranked whole: the same order as rank(), without building its reasons."""
     ranking = rank(choices, criteria)
     recommended = _slug(ranking)
+    scores = {server.slug: 0 for server in criteria.servers}
+    exclusions = dict(scores)
+    for question in criteria.questions:
+        _tally(question.option(choices.get(question.slug, "")), 1, scores, exclusions)
     changes = []
     for question in criteria.questions:
-        current = choices.get(question.slug)
-        alternatives = [(o.slug, o.label) for o in question.options if o.slug != current]
-        if question.option(current or "") is not None:
-            alternatives.append((None, ""))
-        for option, label in alternatives:
-            change = Change(question.slug, option, question.text, label, None)
-            changed = rank(change.applied_to(choices), criteria)
-            if _slug(changed) != recommended:
-                changes.append(replace(change, recommended=changed.recommended.server if changed.recommended else None))
+        current = question.option(choices.get(question.slug, ""))
+        alternatives: list[OptionInfo | None] = [o for o in question.options if o is not current]
+        if current is not None:
+            alternatives.append(None)
+        for option in alternatives:
+            slug, label = (option.slug, option.label) if option else (None, "")
+            change = Change(question.slug, slug, question.text, label, None)
+            changed_scores, changed_exclusions = dict(scores), dict(exclusions)
+            _tally(current, -1, changed_scores, changed_exclusions)
+            _tally(option, 1, changed_scores, changed_exclusions)
+            best = _best(change.applied_to(choices), changed_scores, changed_exclusions, criteria)
+            if (best.slug if best else None) != recommended:
+                changes.append(replace(change, recommended=best))
     return Sensitivity(ranking, tuple(changes))
+
+
+def _tally(option: OptionInfo | None, sign: int, scores: dict[str, int], exclusions: dict[str, int]) -> None:
+    """Adds (sign 1) or takes back (-1) an answered option's points and exclusions, as rank() counts them."""
+    if option is None:
+        return
+    for server_slug, effect in option.effects.items():
+        if server_slug in scores:
+            if effect.excluded:
+                exclusions[server_slug] += sign
+            else:
+                scores[server_slug] += sign * effect.points
+
+
+def _best(
+    choices: Mapping[str, str], scores: dict[str, int], exclusions: dict[str, int], criteria: Criteria
+) -> ServerInfo | None:
+    """rank()'s recommended server for these tallies: the first in its order that nothing rules out."""
+    app = app_model(choices)
+    for server in sorted(criteria.servers, key=lambda s: (-scores[s.slug], s.position, s.slug)):
+        if not exclusions[server.slug] and not unfit_reasons(server.slug, app, choices):
+            return server
+    return None
 
 
 def _slug(ranking: Ranking) -> str | None:

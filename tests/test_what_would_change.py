@@ -1,5 +1,7 @@
 """What would change the recommendation: the margin and each single answer that flips it. No database."""
 
+import random
+
 import pytest
 from bundles import CRITERIA
 
@@ -49,6 +51,27 @@ def test_it_lists_only_answers_that_change_the_recommended_server():
         change = Change(question, option, "", "", None)
         best = rank(change.applied_to(choices), CRITERIA).recommended
         assert (best.server.slug if best else None) == server != "uvicorn"
+
+
+def test_it_finds_what_rank_finds_for_every_single_change_of_sampled_answers():
+    sample = random.Random(11)
+    for _ in range(300):
+        choices = {}
+        for question in CRITERIA.questions:
+            option = sample.choice([None, *question.options])
+            if option is not None:
+                choices[question.slug] = option.slug
+        listed = flips(choices)
+        recommended = rank(choices, CRITERIA).recommended
+        for question in CRITERIA.questions:
+            for option in [*(o.slug for o in question.options if o.slug != choices.get(question.slug)), None]:
+                if option is None and question.slug not in choices:
+                    continue
+                best = rank(Change(question.slug, option, "", "", None).applied_to(choices), CRITERIA).recommended
+                slug = best.server.slug if best else None
+                flipped = slug != (recommended.server.slug if recommended else None)
+                assert ((question.slug, option) in listed) == flipped, choices
+                assert not flipped or listed[(question.slug, option)] == slug, choices
 
 
 def test_it_lists_changes_in_question_then_option_order_with_unanswered_last():
