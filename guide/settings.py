@@ -46,8 +46,9 @@ MIDDLEWARE = [
     # Before everything that shapes a response, so that it stores and replays the final bytes and headers.
     "decisions.middleware.SentResponseCache",
     # Pages are compressed here so the app is small on the wire without a proxy in front; WhiteNoise serves
-    # static files pre-compressed. Django's gzip adds random bytes against BREACH-style length attacks.
-    "django.middleware.gzip.GZipMiddleware",
+    # static files pre-compressed. Django's gzip adds random bytes against BREACH-style length attacks; this one
+    # is Django's at a cheaper level (guide/compression.py says what it measured).
+    "guide.compression.GZipMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
