@@ -2,7 +2,7 @@
 
 `decision_record(...)` fills every MADR section from the answers, the ranking, what would change it and the
 recommended server's plan. Pure: no request and no database; the caller gives the result page's address and
-the date.
+the date: the day the criteria it stands on were last changed.
 
 Admins write server names, summaries, questions, options and reasons: `text()` keeps each on one line and
 escapes what Markdown reads as structure or markup (headings, lists, quotes, code, links, raw HTML), so no
@@ -41,7 +41,7 @@ def decision_record(
     plan: ServerPlan,
     filenames: Sequence[str],
     result_url: str,
-    today: date,
+    dated: date,
 ) -> DecisionRecord:
     """The record of choosing `plan`'s server, the recommended one; `result_url` is the result page without a query."""
     our_app = (
@@ -49,7 +49,7 @@ def decision_record(
     )
     permalink = _with_query(result_url, answers.pinned_query(criteria))
     blocks = [
-        f"---\nstatus: proposed\ndate: {today.isoformat()}\n---",
+        f"---\nstatus: proposed\ndate: {dated.isoformat()}\n---",
         f"# Use {text(plan.server.name)} for {text(our_app)}",
         "## Context and Problem Statement",
         *_context(answers, criteria, our_app, permalink),

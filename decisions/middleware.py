@@ -18,7 +18,6 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.gzip import re_accepts_gzip
 from django.urls import Resolver404, resolve
-from django.utils import timezone
 from django.utils.cache import get_conditional_response
 
 from decisions import store
@@ -74,7 +73,6 @@ def _key(request: HttpRequest) -> str:
     encoding = "gzip" if re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")) else "identity"
     parts = (
         BUILD_ID,
-        timezone.localdate().isoformat(),  # the decision record, alone and in the zip, carries the day's date
         str(number),
         changed_at.isoformat(),
         request.scheme,

@@ -106,11 +106,6 @@ def _result_etag(request: HtmxHttpRequest, current_key: str) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
-def _dated_etag(request: HtmxHttpRequest) -> str:
-    """The decision record carries the day's date (alone and in the zip), so their ETags change with the day."""
-    return f"{_download_etag(request)}-{timezone.localdate().isoformat()}"
-
-
 def result_context(request: HttpRequest, parsed: Parsed) -> dict:
     criteria, answers = parsed.criteria, parsed.answers
     sensitivity = what_would_change(answers.choices, criteria)
@@ -401,10 +396,10 @@ def config_file(request: HttpRequest, filename: str) -> HttpResponse:
     return response
 
 
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so the same answers give the same bytes (and ETag) all day
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so the same answers and version give the same bytes (and ETag)
 
 
-@result_view(_dated_etag)
+@result_view(_download_etag)
 def config_bundle(request: HttpRequest) -> HttpResponse:
     bundle = _bundle(request)
     if isinstance(bundle, JsonResponse):
@@ -494,10 +489,11 @@ def _decision_record(request: HttpRequest, bundle: Bundle) -> DecisionRecord:
     sensitivity = what_would_change(answers.choices, criteria)
     filenames = [file.filename for file in bundle.files]
     result_url = request.build_absolute_uri(reverse("result"))
-    return decision_record(answers, criteria, sensitivity, bundle.plan, filenames, result_url, timezone.localdate())
+    dated = timezone.localdate(criteria.changed_at)  # not the day of the download: a pinned link gives the same bytes
+    return decision_record(answers, criteria, sensitivity, bundle.plan, filenames, result_url, dated)
 
 
-@result_view(_dated_etag)
+@result_view(_download_etag)
 def decision_record_download(request: HttpRequest) -> HttpResponse:
     bundle = _bundle(request)
     if isinstance(bundle, JsonResponse):

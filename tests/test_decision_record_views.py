@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.utils import timezone
 from test_decision_record import headings, parsed
 
 from decisions.models import CriteriaVersion, Effect
@@ -19,7 +18,7 @@ def test_it_downloads_the_record_as_a_markdown_attachment(client):
     assert response["Content-Type"] == "text/markdown; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="0001-use-uvicorn-for-our-fastapi-app.md"'
     front_matter, tokens = parsed(response.content.decode())
-    assert front_matter == {"status": "proposed", "date": timezone.localdate()}
+    assert front_matter == {"status": "proposed", "date": CriteriaVersion.objects.get().changed_at.date()}
     assert headings(tokens)[0] == (1, "Use Uvicorn for our FastAPI app")
     assert (
         f"<http://testserver/recommend/?{QUERY}&v={CriteriaVersion.objects.get().number}>" in response.content.decode()
@@ -46,14 +45,10 @@ def test_a_hostile_reason_from_the_admin_adds_no_heading(client):
     assert "because \\# Owned \\#\\# Injected \\<b\\>x\\</b\\>" in markdown
 
 
-def test_it_changes_its_etag_with_the_date_it_carries(client, monkeypatch):
-    for url in (URL, f"/recommend/bundle.zip?{QUERY}"):
-        first = client.get(url)
-        assert client.get(url, headers={"If-None-Match": first["ETag"]}).status_code == 304
-        monkeypatch.setattr(timezone, "localdate", lambda: datetime.date(2031, 1, 2))
-        tomorrow = client.get(url, headers={"If-None-Match": first["ETag"]})
-        assert tomorrow.status_code == 200 and tomorrow["ETag"] != first["ETag"]
-        monkeypatch.undo()
+def test_it_is_dated_by_the_criteria_version_it_stands_on(client):
+    CriteriaVersion.objects.update(changed_at=datetime.datetime(2026, 10, 3, 12, tzinfo=datetime.UTC))
+    front_matter, _ = parsed(client.get(URL).content.decode())
+    assert front_matter["date"] == datetime.date(2026, 10, 3)
 
 
 def test_the_result_page_offers_the_record_beside_the_zip(client):

@@ -1,9 +1,12 @@
 """Links pinned to a criteria version (v=): the result, the JSON and every download as they were when the link was
 made, a notice when a newer version exists, 400 for a v that names no stored version."""
 
+import datetime
+
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from test_admin import key, matrix_data, template_data
 
 from decisions.models import ConfigTemplate, CriteriaVersion, Question
@@ -62,6 +65,19 @@ def test_an_old_link_gives_the_same_bytes_after_an_admin_edit(client, admin_clie
     assert current["recommended"] == "hypercorn" and current["criteria_version"] == v + 2
     assert b"Edited README" in client.get(f"/recommend/configs/README.md?{QUERY}").content
     assert b"Edited README" not in before["/recommend/configs/README.md"].content
+
+
+def test_an_old_link_gives_the_same_bytes_on_a_later_day(client, monkeypatch):
+    v = number()
+    before = {page: client.get(f"{page}?{QUERY}&v={v}") for page in DOWNLOADS + ["/recommend/decision.md"]}
+    later = timezone.now() + datetime.timedelta(days=400)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    monkeypatch.setattr(timezone, "localdate", lambda: later.date())
+    for page, response in before.items():
+        again = client.get(f"{page}?{QUERY}&v={v}", headers={"If-None-Match": response["ETag"]})
+        assert again.status_code == 304, page
+        again = client.get(f"{page}?{QUERY}&v={v}")
+        assert again.content == response.content and again["ETag"] == response["ETag"], page
 
 
 def test_an_old_link_says_the_criteria_changed_and_what_that_changes(client, admin_client):
