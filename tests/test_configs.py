@@ -70,6 +70,35 @@ def test_it_renders_the_right_files_for_every_server_and_deploy_target(server, d
     assert files[-1].filename == "README.md"
 
 
+@pytest.mark.parametrize(
+    "filename, first_line",
+    [
+        ("gunicorn.conf.py", "# Made with Serverwise, for these answers: https://example.com/recommend/?v=3"),
+        ("app.service", "# Made with Serverwise, for these answers: https://example.com/recommend/?v=3"),
+        ("uwsgi.ini", "# Made with Serverwise, for these answers: https://example.com/recommend/?v=3"),
+        ("notes.json", "{}"),
+    ],
+)
+def test_it_names_the_link_at_the_top_of_each_file_in_its_comment_syntax(filename, first_line):
+    template = TemplateInfo("Notes", filename, (), (), "{}\n", "text/plain", 0)
+    [file] = configs.render_bundle(
+        plan("gunicorn"), rank({}, CRITERIA), [template], "https://example.com/recommend/?v=3"
+    )
+    assert file.content.splitlines()[0] == first_line
+
+
+def test_a_dockerfile_keeps_its_parser_directives_first():
+    template = TemplateInfo(
+        "Dockerfile", "Dockerfile", (), (), "# syntax=docker/dockerfile:1\nFROM python\n", "text/plain", 0
+    )
+    [file] = configs.render_bundle(plan("gunicorn"), rank({}, CRITERIA), [template], "https://example.com/r/?v=3")
+    assert file.content.splitlines() == [
+        "# syntax=docker/dockerfile:1",
+        "# Made with Serverwise, for these answers: https://example.com/r/?v=3",
+        "FROM python",
+    ]
+
+
 def test_every_file_is_tidy():
     for name, server, deploy, files in ALL_BUNDLES:
         for filename, content in files.items():

@@ -14,7 +14,7 @@ from bundles import CRITERIA, SERVERS, TEMPLATES
 
 from decisions.answers import Answers
 from decisions.configs.plan import plan_for
-from decisions.configs.render import ConfigFile, server_bundle
+from decisions.configs.render import SAMPLE_PERMALINK, ConfigFile, server_bundle
 from decisions.configs.validate import Verdict, validate, validate_command
 
 pytestmark = pytest.mark.slow  # runs the real tools that read the files
@@ -57,7 +57,7 @@ NOT_VALIDATED = {"README.md", ".dockerignore"}  # prose and a list of globs: no 
 
 @functools.cache
 def bundle(server: str, deploy: str, profile: str) -> tuple[ConfigFile, ...]:
-    return server_bundle(answers(deploy, profile), server, CRITERIA, TEMPLATES)
+    return server_bundle(answers(deploy, profile), server, CRITERIA, TEMPLATES, SAMPLE_PERMALINK)
 
 
 def answers(deploy: str, profile: str) -> Answers:

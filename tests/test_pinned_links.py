@@ -44,6 +44,18 @@ def test_every_link_carries_the_version(client):
     assert f"<http://testserver/recommend/?{QUERY}&v={v}>" in record
 
 
+def test_every_downloaded_file_names_the_pinned_link_at_its_top(client):
+    for deploy in ("kubernetes", "systemd", "supervisor"):
+        query = QUERY.replace("kubernetes", deploy)
+        link = f"http://testserver/recommend/?{query}&v={number()}"
+        for config in client.get(f"/recommend.json?{query}").json()["configs"]:
+            content = client.get(config["url"]).content.decode()
+            if config["filename"] == "README.md":
+                assert link in content
+            else:
+                assert content.splitlines()[0] == f"# Made with Serverwise, for these answers: {link}", config
+
+
 def test_an_old_link_gives_the_same_bytes_after_an_admin_edit(client, admin_client):
     v = number()
     before = {page: client.get(f"{page}?{QUERY}&v={v}") for page in DOWNLOADS + ["/recommend/decision.md"]}

@@ -278,6 +278,7 @@ def render_bundle(
         content = render_template(template, values)
         if not content:
             continue  # a template may leave its file out, as nginx.conf does when TLS ends in the app
+        content = with_link_comment(template.filename, content, permalink)
         if template.filename in files:
             raise ConfigError(f"Two templates write {template.filename} for {plan.server.name} on {plan.deploy}.")
         files[template.filename] = ConfigFile(template.filename, content, template.content_type)
@@ -302,6 +303,26 @@ def server_bundle(
     if server is None:
         raise ConfigError(f"Unknown server {server_slug!r}.")
     return render_bundle(plan_for(server, answers), rank(answers.choices, criteria), templates, permalink)
+
+
+# Files whose syntax reads a line starting with "#" as a comment: the link is named at their top.
+HASH_COMMENTED_SUFFIXES = (".py", ".toml", ".yaml", ".yml", ".ini", ".conf", ".cfg", ".service", ".dockerignore")
+DOCKERFILE_DIRECTIVE = re.compile(r"#\s*(syntax|escape|check)\s*=", re.IGNORECASE)
+
+
+def with_link_comment(filename: str, content: str, permalink: str) -> str:
+    """`content` with a first comment naming the result it was made for, so a file found later in a repository
+    leads back to it; unchanged without a link or when the file's syntax has no "#" comment (README.md names the
+    link in its text). A Dockerfile's parser directives stay first, where BuildKit looks for them."""
+    if not permalink or not (filename.endswith(HASH_COMMENTED_SUFFIXES) or filename == "Dockerfile"):
+        return content
+    lines = content.splitlines(keepends=True)
+    directives = 0
+    if filename == "Dockerfile":
+        while directives < len(lines) and DOCKERFILE_DIRECTIVE.match(lines[directives]):
+            directives += 1
+    comment = f"# Made with Serverwise, for these answers: {permalink}\n"
+    return "".join(lines[:directives]) + comment + "".join(lines[directives:])
 
 
 def render_template(template: TemplateInfo, values: dict) -> str:
