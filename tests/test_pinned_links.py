@@ -136,7 +136,9 @@ def test_it_refuses_a_v_that_names_no_stored_version(client, page, given):
         error = response.json()["errors"]["v"]
         assert "criteria version number" in error["message"] and error["allowed"]
     else:
-        assert "v: " in response.content.decode() and "criteria version number" in response.content.decode()
+        html = response.content.decode()
+        assert "v: " in html and "criteria version number" in html
+        assert '<li><a href="/changes/">v: ' in html  # the versions there are, not an anchor the page lacks
 
 
 def test_it_refuses_several_vs(client):
