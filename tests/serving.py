@@ -29,7 +29,7 @@ from aioquic.h3.connection import H3_ALPN, H3Connection
 from aioquic.h3.events import DataReceived, H3Event, HeadersReceived
 from aioquic.quic.configuration import QuicConfiguration
 from aioquic.quic.events import QuicEvent
-from websockets.sync.client import connect as websocket_connect
+from websockets.asyncio.client import connect as websocket_connect
 
 from decisions.configs.validate.checks import self_signed_pair_command
 
@@ -99,9 +99,9 @@ class Server:
         scheme, context = ("wss", insecure_context(["http/1.1"])) if self.tls else ("ws", None)
         uri = f"{scheme}://127.0.0.1:{self.port}{path}"
         try:
-            with websocket_connect(uri, ssl=context, open_timeout=CLIENT_SECONDS, close_timeout=1) as websocket:
-                websocket.send(message)
-                echoed = websocket.recv(timeout=CLIENT_SECONDS)
+            # asyncio's client, under one deadline: the sync client, when a TLS handshake fails, can wait forever for
+            # its reading thread (it hung a whole test run)
+            echoed = asyncio.run(asyncio.wait_for(_websocket_echo(uri, context, message), 3 * CLIENT_SECONDS))
         except Exception as error:  # websockets raises its own, OSError and TimeoutError alike
             raise self.fail(f"WebSocket {path} failed: {_named(error)}") from error
         if echoed != message:
@@ -224,6 +224,12 @@ def _wait_for_first_answer(server: Server) -> None:
 
 def _named(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+async def _websocket_echo(uri: str, context: ssl.SSLContext | None, message: str) -> str:
+    async with websocket_connect(uri, ssl=context, open_timeout=CLIENT_SECONDS, close_timeout=1) as websocket:
+        await websocket.send(message)
+        return await websocket.recv()
 
 
 def _get(port: int, path: str, timeout: float = CLIENT_SECONDS, tls: bool = False) -> Answer:
