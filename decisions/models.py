@@ -97,7 +97,23 @@ def record_version(CriteriaVersion, CriteriaSnapshot, row, criteria: Criteria, t
     )
 
 
-class Server(models.Model):
+class CriteriaPart(models.Model):
+    """A row of the criteria or their templates. Its save or delete runs in one transaction with the new version and
+    snapshot that decisions.signals writes on it, also in a shell or a script, where nothing else opens one."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            return super().delete(*args, **kwargs)
+
+
+class Server(CriteriaPart):
     slug = models.SlugField(unique=True, max_length=30, validators=[slug_validator])
     name = models.CharField(max_length=60)
     position = models.PositiveSmallIntegerField(
@@ -128,7 +144,7 @@ class Server(models.Model):
         return self.name
 
 
-class Question(models.Model):
+class Question(CriteriaPart):
     slug = models.SlugField(unique=True, max_length=30, validators=[slug_validator])
     text = models.CharField(max_length=200)
     help_text = models.TextField(blank=True)
@@ -141,7 +157,7 @@ class Question(models.Model):
         return self.text
 
 
-class Option(models.Model):
+class Option(CriteriaPart):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
     slug = models.SlugField(max_length=30, validators=[slug_validator])
     label = models.CharField(max_length=120)
@@ -156,7 +172,7 @@ class Option(models.Model):
         return f"{self.question.slug}={self.slug}"
 
 
-class Effect(models.Model):
+class Effect(CriteriaPart):
     """What choosing an option does to one server: points, or a hard exclusion, always with a reason."""
 
     option = models.ForeignKey(Option, on_delete=models.CASCADE, related_name="effects")
@@ -192,7 +208,7 @@ content_type_validator = RegexValidator(
 )
 
 
-class ConfigTemplate(models.Model):
+class ConfigTemplate(CriteriaPart):
     """One file of the starter-config bundle, as a Django template over decisions/configs.py's VARIABLES."""
 
     name = models.CharField(max_length=100, help_text="What the file is, e.g. Gunicorn settings.")

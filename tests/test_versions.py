@@ -179,3 +179,20 @@ def test_a_list_edit_of_many_rows_makes_one_snapshot(admin_client):
     snapshot = CriteriaSnapshot.objects.get(number=before + 1)
     assert [server.slug for server in snapshot.frozen()[0].servers] == [server.slug for server in reversed(servers)]
     assert "Gunicorn: position changed" in snapshot.changes and snapshot.summary.endswith("; and 1 more change")
+
+
+@pytest.mark.django_db
+def test_a_save_outside_the_admin_and_its_snapshot_share_one_transaction(monkeypatch):
+    server = Server.objects.get(slug="granian")
+
+    def fail(**fields):
+        raise RuntimeError("the snapshot could not be written")
+
+    monkeypatch.setattr(CriteriaSnapshot.objects, "create", fail)
+    server.summary = "Edited in a shell."
+    with pytest.raises(RuntimeError):
+        server.save()
+    assert Server.objects.get(slug="granian").summary != "Edited in a shell."
+    with pytest.raises(RuntimeError):
+        Question.objects.get(slug="framework").delete()
+    assert Question.objects.filter(slug="framework").exists()
