@@ -309,9 +309,8 @@ class ConfigTemplateAdmin(LabelledPositionMixin, VersionedMixin, admin.ModelAdmi
         return TemplateResponse(request, "admin/decisions/configtemplate/preview.html", ctx)
 
 
-@admin.register(CriteriaVersion)
-class CriteriaVersionAdmin(admin.ModelAdmin):
-    list_display = ("number", "changed_at")
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never added, changed or deleted, not even by a superuser: the site keeps these rows itself."""
 
     def has_add_permission(self, request):
         return False
@@ -323,8 +322,13 @@ class CriteriaVersionAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(CriteriaVersion)
+class CriteriaVersionAdmin(ReadOnlyAdmin):
+    list_display = ("number", "changed_at")
+
+
 @admin.register(CriteriaSnapshot)
-class CriteriaSnapshotAdmin(admin.ModelAdmin):
+class CriteriaSnapshotAdmin(ReadOnlyAdmin):
     """Every version of the criteria as it was: to read, never to change (not even by a superuser)."""
 
     list_display = ("number", "created_at", "by", "summary")
@@ -335,12 +339,3 @@ class CriteriaSnapshotAdmin(admin.ModelAdmin):
     @admin.display(description="what changed")
     def changes_shown(self, snapshot: CriteriaSnapshot) -> str:
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((line,) for line in snapshot.changes)))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

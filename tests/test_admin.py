@@ -183,15 +183,16 @@ def test_it_refuses_a_duplicate_server_slug(admin_client):
     assert Server.objects.get(pk=server.pk).slug == "granian"
 
 
-def test_it_refuses_a_bad_option_slug_at_the_field(admin_client):
-    question = Question.objects.get(slug="tls")
+def question_data(question: Question, edited: str = "", new_options: int = 0) -> dict:
+    """The question's change form with its option inlines as they are (`edited` appended to each text), and room
+    for `new_options` more."""
     options = list(question.options.all())
     data = {
-        "text": question.text,
+        "text": question.text + edited,
         "slug": question.slug,
         "help_text": question.help_text,
         "position": question.position,
-        "options-TOTAL_FORMS": len(options) + 1,
+        "options-TOTAL_FORMS": len(options) + new_options,
         "options-INITIAL_FORMS": len(options),
         "options-MIN_NUM_FORMS": 0,
         "options-MAX_NUM_FORMS": 1000,
@@ -201,10 +202,17 @@ def test_it_refuses_a_bad_option_slug_at_the_field(admin_client):
             f"options-{index}-id": option.pk,
             f"options-{index}-question": question.pk,
             f"options-{index}-slug": option.slug,
-            f"options-{index}-label": option.label,
+            f"options-{index}-label": option.label + edited,
             f"options-{index}-help_text": option.help_text,
             f"options-{index}-position": option.position,
         }
+    return data
+
+
+def test_it_refuses_a_bad_option_slug_at_the_field(admin_client):
+    question = Question.objects.get(slug="tls")
+    options = list(question.options.all())
+    data = question_data(question, new_options=1)
     new = len(options)
     data |= {
         f"options-{new}-question": question.pk,

@@ -7,7 +7,7 @@ import pytest
 from bundles import CRITERIA, TEMPLATES
 from django.contrib.auth.models import Group
 from django.urls import reverse
-from test_admin import key, matrix_data, template_data
+from test_admin import key, matrix_data, question_data, template_data
 
 from decisions import store
 from decisions.domain import EffectInfo, snapshot_criteria, snapshot_data
@@ -104,25 +104,7 @@ def test_an_admin_save_with_inlines_makes_one_snapshot(admin_client):
     before = CriteriaVersion.objects.get().number
     question = Question.objects.get(slug="tls")
     options = list(question.options.all())
-    data = {
-        "text": question.text + " (edited)",
-        "slug": question.slug,
-        "help_text": question.help_text,
-        "position": question.position,
-        "options-TOTAL_FORMS": len(options),
-        "options-INITIAL_FORMS": len(options),
-        "options-MIN_NUM_FORMS": 0,
-        "options-MAX_NUM_FORMS": 1000,
-    }
-    for index, option in enumerate(options):
-        data |= {
-            f"options-{index}-id": option.pk,
-            f"options-{index}-question": question.pk,
-            f"options-{index}-slug": option.slug,
-            f"options-{index}-label": option.label + " (edited)",
-            f"options-{index}-help_text": option.help_text,
-            f"options-{index}-position": option.position,
-        }
+    data = question_data(question, edited=" (edited)")
     assert admin_client.post(f"/admin/decisions/question/{question.pk}/change/", data).status_code == 302
     assert CriteriaVersion.objects.get().number == before + 1
     snapshot = CriteriaSnapshot.objects.get(number=before + 1)
