@@ -209,7 +209,7 @@ content_type_validator = RegexValidator(
 
 
 class ConfigTemplate(CriteriaPart):
-    """One file of the starter-config bundle, as a Django template over decisions/configs.py's VARIABLES."""
+    """One file of the starter-config bundle, as a Django template over decisions/configs/render.py's VARIABLES."""
 
     name = models.CharField(max_length=100, help_text="What the file is, e.g. Gunicorn settings.")
     filename = models.CharField(max_length=100, validators=[filename_validator])
@@ -223,7 +223,7 @@ class ConfigTemplate(CriteriaPart):
         help_text="Comma-separated options of the deploy question, e.g. docker, kubernetes. Blank: every target.",
     )
     body = models.TextField(
-        help_text="Django template syntax, autoescape off; the variables are listed in decisions/configs.py "
+        help_text="Django template syntax, autoescape off; the variables are listed in decisions/configs/render.py "
         "(VARIABLES). "
         "A line holding only {% %} tags leaves no line behind; a body that renders empty leaves the file out."
     )
