@@ -1,5 +1,6 @@
 """Parse and validate a query string into Answers, or into field errors naming the allowed values."""
 
+import functools
 import ipaddress
 import re
 from collections.abc import Mapping, Sequence
@@ -46,11 +47,16 @@ class Answers:
             pairs.append(("host", self.host))
         if self.app:
             pairs.append(("app", self.app))
-        return urlencode(pairs)
+        return "&".join(_query_pair(name, value) for name, value in pairs)
 
     def pinned_query(self, criteria: Criteria) -> str:
         """The canonical query and the criteria version it is ranked with: what every share link carries."""
         return "&".join(part for part in (self.query_string(criteria.questions), f"v={criteria.version}") if part)
+
+
+@functools.lru_cache(maxsize=1024)  # mostly question and option slugs: every result page builds a dozen links
+def _query_pair(name: str, value: str) -> str:
+    return urlencode([(name, value)])
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,9 @@ Scoring rules out a server that cannot serve the app (`unfit_reasons`); the serv
 interfaces and serves it at `AppModel.path(interface)`. Sources: docs/sources.md ("Serving real apps").
 """
 
+import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 WSGI = "wsgi"
 ASGI = "asgi"
@@ -112,11 +113,21 @@ class AppModel:
 
 
 def app_model(choices: Mapping[str, str], given_path: str = "") -> AppModel:
-    framework_slug = choices.get("framework") or ""
+    app = _app_model(
+        choices.get("framework") or "",
+        choices.get("async") == "yes",
+        choices.get("realtime") or "",
+        choices.get("asynclib") == "trio",
+    )
+    return replace(app, given_path=given_path) if given_path else app
+
+
+# Keyed by the four answers an app model reads: a few hundred combinations, and scoring asks for one per
+# changed answer of "what would change it" (about 40 per result).
+@functools.lru_cache(maxsize=512)
+def _app_model(framework_slug: str, async_code: bool, realtime: str, trio: bool) -> AppModel:
     framework = FRAMEWORKS.get(framework_slug, FRAMEWORKS[""])
-    async_code = choices.get("async") == "yes"
-    websockets = choices.get("realtime") == "websockets"
-    trio = choices.get("asynclib") == "trio"
+    websockets = realtime == "websockets"
     interfaces = framework.interfaces
     extensions: list[Extension] = []
     if framework_slug == "django" and (async_code or websockets):
@@ -137,12 +148,12 @@ def app_model(choices: Mapping[str, str], given_path: str = "") -> AppModel:
         assumed=not framework_slug,
         async_code=async_code,
         websockets=websockets,
-        held_requests=choices.get("realtime") in HELD,
+        held_requests=realtime in HELD,
         trio=trio,
         extensions=tuple(extensions),
         conflict=conflict,
         conflict_answer=conflict_answer,
-        given_path=given_path,
+        given_path="",
     )
 
 

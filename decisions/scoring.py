@@ -11,7 +11,7 @@ eligible servers) and which single changed answer would recommend another server
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from decisions.appmodel import app_model, unfit_reasons
 from decisions.domain import Criteria, OptionInfo, ServerInfo
@@ -163,21 +163,23 @@ def what_would_change(choices: Mapping[str, str], criteria: Criteria) -> Sensiti
     exclusions = dict(scores)
     for question in criteria.questions:
         _tally(question.option(choices.get(question.slug, "")), 1, scores, exclusions)
+    tie_order = sorted(criteria.servers, key=lambda s: (s.position, s.slug))
     changes = []
     for question in criteria.questions:
         current = question.option(choices.get(question.slug, ""))
         alternatives: list[OptionInfo | None] = [o for o in question.options if o is not current]
         if current is not None:
             alternatives.append(None)
+        others = {slug: option for slug, option in choices.items() if slug != question.slug}
         for option in alternatives:
-            slug, label = (option.slug, option.label) if option else (None, "")
-            change = Change(question.slug, slug, question.text, label, None)
             changed_scores, changed_exclusions = dict(scores), dict(exclusions)
             _tally(current, -1, changed_scores, changed_exclusions)
             _tally(option, 1, changed_scores, changed_exclusions)
-            best = _best(change.applied_to(choices), changed_scores, changed_exclusions, criteria)
+            changed = others | {question.slug: option.slug} if option else others
+            best = _best(changed, changed_scores, changed_exclusions, tie_order)
             if (best.slug if best else None) != recommended:
-                changes.append(replace(change, recommended=best))
+                slug, label = (option.slug, option.label) if option else (None, "")
+                changes.append(Change(question.slug, slug, question.text, label, best))
     return Sensitivity(ranking, tuple(changes))
 
 
@@ -194,11 +196,12 @@ def _tally(option: OptionInfo | None, sign: int, scores: dict[str, int], exclusi
 
 
 def _best(
-    choices: Mapping[str, str], scores: dict[str, int], exclusions: dict[str, int], criteria: Criteria
+    choices: Mapping[str, str], scores: dict[str, int], exclusions: dict[str, int], tie_order: list[ServerInfo]
 ) -> ServerInfo | None:
-    """rank()'s recommended server for these tallies: the first in its order that nothing rules out."""
+    """rank()'s recommended server for these tallies: the first in its order that nothing rules out. `tie_order`
+    is the servers by position and slug, which a stable sort by score keeps among equal scores."""
     app = app_model(choices)
-    for server in sorted(criteria.servers, key=lambda s: (-scores[s.slug], s.position, s.slug)):
+    for server in sorted(tie_order, key=lambda s: -scores[s.slug]):
         if not exclusions[server.slug] and not unfit_reasons(server.slug, app, choices):
             return server
     return None
