@@ -29,7 +29,7 @@ from decisions.decision_record import DecisionRecord, decision_record
 from decisions.domain import Criteria, TemplateInfo
 from decisions.forms import VersionForm
 from decisions.middleware import criteria_stamp, sent_response_cached
-from decisions.scoring import Ranking, Sensitivity, compare_versions, rank, what_would_change
+from decisions.scoring import Change, Ranking, Sensitivity, compare_versions, rank, what_would_change
 from decisions.sharing import share_description, share_title
 from guide.build import BUILD_ID
 
@@ -183,14 +183,11 @@ def _configs_context(parsed: Parsed, ranking: Ranking, plan: ServerPlan | None, 
     }
 
 
-def _change_links(criteria: Criteria, answers: Answers, sensitivity: Sensitivity) -> list[dict]:
+def _change_links(criteria: Criteria, answers: Answers, sensitivity: Sensitivity) -> list[tuple[Change, str]]:
     """Each answer that would change the recommendation, with the link to that result."""
+    path = reverse("result")
     return [
-        {
-            "change": change,
-            "url": _with_query(reverse("result"), answers.changed(change).pinned_query(criteria)),
-        }
-        for change in sensitivity.changes
+        (change, _with_query(path, answers.changed(change).pinned_query(criteria))) for change in sensitivity.changes
     ]
 
 

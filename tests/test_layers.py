@@ -34,6 +34,7 @@ LAYERS = (
         "web",
         (
             "decisions.views",
+            "decisions.templatetags",
             "decisions.middleware",
             "decisions.admin",
             "decisions.apps",
