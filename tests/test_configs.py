@@ -436,3 +436,14 @@ def test_check_template_renders_for_every_server_and_sample_answers():
     configs.check_template(template("{% if quic %}{{ cert_path }}{% endif %}"), CRITERIA)
     with pytest.raises(ConfigError, match="unknown variable 'tpyo'"):
         configs.check_template(template("{% if quic %}{{ tpyo }}{% endif %}"), CRITERIA)
+
+
+def test_numbers_in_a_file_are_never_localised(settings):
+    """A config file is read by a tool, not a person: with the site's thousands separator on, Django would write
+    `EXPOSE 12,000` and `max_requests = 1,000`, which break the tools."""
+    settings.USE_THOUSAND_SEPARATOR = True
+    files = bundle("gunicorn", port=12000, cores=64, deploy="kubernetes")
+    assert "EXPOSE 12000" in files["Dockerfile"]
+    assert "containerPort: 12000" in files["kubernetes.yaml"]
+    assert "max_requests = 1000" in files["gunicorn.conf.py"]
+    assert not [name for name, content in files.items() if re.search(r"\d,\d{3}", content)]

@@ -329,7 +329,7 @@ def render_template(template: TemplateInfo, values: dict) -> str:
     """One file's text: tag-only lines leave nothing behind, and the text ends with one newline ("" if empty)."""
     compiled = compile_template(template)
     try:
-        text = compiled.render(StrictContext(values, autoescape=False))
+        text = compiled.render(StrictContext(values, autoescape=False, use_l10n=False))
     except UnknownVariable as error:
         raise ConfigError(f"{_label(template)}{_line(error)}: unknown variable {error.name!r}.") from error
     except Exception as error:  # whatever an admin's template does wrong must name the template, never 500
