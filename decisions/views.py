@@ -1,5 +1,6 @@
 """Thin views: parse the answers, rank, and render the page, the htmx partial, the JSON, a config file or the zip."""
 
+import functools
 import hashlib
 import io
 import shlex
@@ -11,7 +12,7 @@ from weakref import WeakKeyDictionary
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import condition, require_safe
@@ -169,14 +170,14 @@ def _configs_context(parsed: Parsed, ranking: Ranking, plan: ServerPlan | None, 
         {
             "filename": f.filename,
             "content": f.content,
-            "url": _with_query(reverse("config-file", args=[f.filename]), query),
+            "url": _with_query(_path("config-file", f.filename), query),
         }
         for f in files
     ]
     return ctx | {
         "configs": configs,
-        "bundle_url": _with_query(reverse("config-bundle"), query),
-        "decision_record_url": _with_query(reverse("decision-record"), query),
+        "bundle_url": _with_query(_path("config-bundle"), query),
+        "decision_record_url": _with_query(_path("decision-record"), query),
         "start_command": plan.start_command,
         # The page shows the command word by word, so it wraps between words and never inside --an-option.
         "start_command_words": [shlex.quote(word) for word in plan.argv],
@@ -185,10 +186,21 @@ def _configs_context(parsed: Parsed, ranking: Ranking, plan: ServerPlan | None, 
 
 def _change_links(criteria: Criteria, answers: Answers, sensitivity: Sensitivity) -> list[tuple[Change, str]]:
     """Each answer that would change the recommendation, with the link to that result."""
-    path = reverse("result")
+    path = _path("result")
     return [
         (change, _with_query(path, answers.changed(change).pinned_query(criteria))) for change in sensitivity.changes
     ]
+
+
+def _path(name: str, *args: str) -> str:
+    return _reversed(get_script_prefix(), name, args)
+
+
+@functools.lru_cache(maxsize=128)
+def _reversed(script_prefix: str, name: str, args: tuple[str, ...]) -> str:
+    """reverse() once per script prefix for the few paths a result links to: a page links to a dozen, and each
+    reverse() walks the URL resolver (about 8 us)."""
+    return reverse(name, args=args)
 
 
 def _with_query(path: str, query: str) -> str:
@@ -196,7 +208,7 @@ def _with_query(path: str, query: str) -> str:
 
 
 def _permalink(request: HttpRequest, query: str) -> str:
-    return request.build_absolute_uri(_with_query(reverse("result"), query))
+    return request.build_absolute_uri(_with_query(_path("result"), query))
 
 
 def _answered(criteria: Criteria, answers: Answers) -> list[tuple]:
