@@ -171,9 +171,10 @@ def what_would_change(choices: Mapping[str, str], criteria: Criteria) -> Sensiti
         if current is not None:
             alternatives.append(None)
         others = {slug: option for slug, option in choices.items() if slug != question.slug}
+        unanswered_scores, unanswered_exclusions = dict(scores), dict(exclusions)
+        _tally(current, -1, unanswered_scores, unanswered_exclusions)
         for option in alternatives:
-            changed_scores, changed_exclusions = dict(scores), dict(exclusions)
-            _tally(current, -1, changed_scores, changed_exclusions)
+            changed_scores, changed_exclusions = dict(unanswered_scores), dict(unanswered_exclusions)
             _tally(option, 1, changed_scores, changed_exclusions)
             changed = others | {question.slug: option.slug} if option else others
             best = _best(changed, changed_scores, changed_exclusions, tie_order)
