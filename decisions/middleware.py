@@ -4,9 +4,9 @@ Results are pure functions of the request and the criteria version, so what was 
 content encoding. The version is read from the database on every request (one raw query), so an admin's edit
 shows at once on every worker and instance, whatever the cache backend.
 
-Stored gzip bytes replay the random padding Django's GZipMiddleware put in the first time, which is safe here:
-that padding hides the length of a secret from BREACH-style guessing, and a stored response holds none (the
-pages are GET forms without CSRF tokens, and a response that sets a cookie or varies on one is never stored).
+A stored response holds no secret to hide from BREACH-style guessing: the pages are GET forms without CSRF
+tokens, and a response that sets a cookie or varies on one is never stored. guide.compression compresses such
+responses without Django's random padding, by the same rule.
 """
 
 import functools

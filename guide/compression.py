@@ -4,16 +4,26 @@ A cold result page (37 kB of HTML) took 0.40 ms to compress at level 6 and 0.09 
 of 8.0 kB (level 1: 9.5 kB, no faster): a fifth of what a never-seen answer set cost besides its templates. A
 result seen before is replayed from the bytes stored the first time (decisions.middleware), so the level costs
 nothing there. Streaming responses, and everything but the compression itself, are Django's own.
+
+Django pads every compressed response with a random-length file name in the gzip header, against BREACH-style
+guessing: an attacker who makes a victim's browser send guesses learns, from the response's length, whether
+a guess matches a secret in it (a CSRF token, a session's data). That takes a response that differs for the
+victim, through a cookie. One that sets no cookie and varies on nothing a browser holds for its user (only on
+Accept-Encoding and HX-Request) is the same for the attacker's own requests, so it holds nothing to guess: the
+results, their JSON and their files, which are also stored and sent to everyone alike. Those are compressed in
+one shot without padding, which saves the GzipFile's work (0.05 of 0.14 ms for a cold page); the admin's
+pages, which vary on Cookie, keep it.
 """
 
+import gzip
 import secrets
-from gzip import GzipFile
 from io import BytesIO
 
-from django.middleware import gzip
+from django.middleware import gzip as django_gzip
 from django.utils.cache import patch_vary_headers
 
 COMPRESSLEVEL = 2
+SAME_FOR_EVERYONE_VARY = {"accept-encoding", "hx-request"}
 
 
 def compress(content: bytes, max_random_bytes: int) -> bytes:
@@ -21,19 +31,22 @@ def compress(content: bytes, max_random_bytes: int) -> bytes:
     what is compressed (against BREACH-style guessing), and mtime 0 keeps the bytes a function of the content."""
     buffer = BytesIO()
     name = "a" * secrets.randbelow(max_random_bytes)
-    with GzipFile(filename=name, mode="wb", compresslevel=COMPRESSLEVEL, fileobj=buffer, mtime=0) as file:
+    with gzip.GzipFile(filename=name, mode="wb", compresslevel=COMPRESSLEVEL, fileobj=buffer, mtime=0) as file:
         file.write(content)
     return buffer.getvalue()
 
 
-class GZipMiddleware(gzip.GZipMiddleware):
+class GZipMiddleware(django_gzip.GZipMiddleware):
     def process_response(self, request, response):
         if response.streaming or len(response.content) < 200 or response.has_header("Content-Encoding"):
             return super().process_response(request, response)
         patch_vary_headers(response, ("Accept-Encoding",))
-        if not gzip.re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+        if not django_gzip.re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
             return response
-        compressed = compress(response.content, self.max_random_bytes)
+        if response.cookies or not _varies_on_at_most(response, SAME_FOR_EVERYONE_VARY):
+            compressed = compress(response.content, self.max_random_bytes)
+        else:
+            compressed = gzip.compress(response.content, COMPRESSLEVEL, mtime=0)
         if len(compressed) >= len(response.content):
             return response
         response.content = compressed
@@ -43,3 +56,7 @@ class GZipMiddleware(gzip.GZipMiddleware):
             response.headers["ETag"] = "W/" + etag
         response.headers["Content-Encoding"] = "gzip"
         return response
+
+
+def _varies_on_at_most(response, fields: set[str]) -> bool:
+    return {field.strip().lower() for field in response.get("Vary", "").split(",") if field.strip()} <= fields

@@ -2,7 +2,12 @@
 
 import gzip
 
-from guide.compression import compress
+import pytest
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from guide.compression import COMPRESSLEVEL, GZipMiddleware, compress
 
 
 def test_it_compresses_to_what_gzip_reads_back():
@@ -13,3 +18,44 @@ def test_it_compresses_to_what_gzip_reads_back():
 def test_it_hides_the_exact_length_behind_a_random_file_name():
     lengths = {len(compress(b"<p>Gunicorn</p>\n" * 500, 100)) for _ in range(50)}
     assert len(lengths) > 10 and max(lengths) - min(lengths) <= 100  # a name of 0 to 99 bytes, and its NUL
+
+
+def compressed_by_the_middleware(response: HttpResponse) -> bytes:
+    request = RequestFactory().get("/", headers={"Accept-Encoding": "gzip"})
+    return GZipMiddleware(lambda request: response).process_response(request, response).content
+
+
+def page(**headers) -> HttpResponse:
+    return HttpResponse(b"<p>Gunicorn</p>\n" * 500, headers=headers)
+
+
+def with_cookie() -> HttpResponse:
+    response = page()
+    response.set_cookie("csrftoken", "secret")
+    return response
+
+
+def test_it_pads_a_response_that_a_cookie_can_change():
+    for make in (lambda: page(Vary="Cookie"), lambda: page(Vary="Accept-Encoding, Cookie"), with_cookie):
+        lengths = {len(compressed_by_the_middleware(make())) for _ in range(30)}
+        assert len(lengths) > 5
+
+
+def test_it_leaves_out_the_padding_where_every_client_gets_the_same_bytes():
+    content = b"<p>Gunicorn</p>\n" * 500
+    outputs = {compressed_by_the_middleware(page(Vary="HX-Request")) for _ in range(10)}
+    assert outputs == {gzip.compress(content, COMPRESSLEVEL, mtime=0)}
+    assert gzip.decompress(outputs.pop()) == content
+
+
+@pytest.mark.django_db
+def test_a_result_page_is_compressed_the_same_every_time(client):
+    """What SentResponseCache stores for everyone: a result holds no secret, so it carries no padding either."""
+    url = "/recommend/?framework=django&cores=3"
+    bodies = set()
+    for _ in range(3):
+        cache.clear()
+        response = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert response["Content-Encoding"] == "gzip" and "Cookie" not in response.get("Vary", "")
+        bodies.add(response.content)
+    assert len(bodies) == 1
