@@ -3,6 +3,7 @@
 from dataclasses import replace
 
 from bundles import CRITERIA, answers
+from django.template import Context, Template
 
 from decisions.charts import memory_chart
 from decisions.configs.plan import plan_for
@@ -35,7 +36,10 @@ def test_it_escapes_every_value_it_writes():
     for html in written:
         assert "<script>" not in html and '"x"' not in html
         assert ESCAPED in html
-    assert results.chart_description(memory_chart([plan], None)).startswith(f" {HOSTILE} ")  # the tag escapes it
+    description = Template("{% load results %}{% chart_description chart %}").render(
+        Context({"chart": memory_chart([plan], None)})
+    )
+    assert description.startswith(f" {ESCAPED} ")  # a plain string: the template engine escapes it
 
 
 def test_it_marks_each_reason_with_its_points():

@@ -1,10 +1,10 @@
 """The result page's repeated parts, written in Python: the ranking with its reasons, the links to a changed
 answer, the memory table and chart, the start command and the starter files.
 
-A never-seen result page repeats these shapes dozens of times. As template nodes (about 380 variables per page)
-they took about half of what such a page cost (issue 11); as f-strings they take a tenth of that. Every value
-goes through `_escape`, which escapes as the template engine does, and a reason's markup, which depends only on
-the criteria, is built once per distinct reason.
+A never-seen result page repeats these shapes dozens of times: as template nodes (about 300 variables and 20
+loops per page) they made the page's template cost 1.77 ms, as f-strings 0.73 ms for the same HTML (issue 11).
+Every value goes through `_escape`, which escapes as the template engine does, and a reason's markup, which
+depends only on the criteria, is built once per distinct reason.
 """
 
 import functools
