@@ -1,14 +1,15 @@
-"""The result page's repeated parts, written in Python (decisions/templatetags/results.py). No database."""
+"""The result page's repeated parts, written in Python (decisions/templatetags/pages.py). No database."""
 
 from dataclasses import replace
 
 from bundles import CRITERIA, answers
 from django.template import Context, Template
 
+from decisions.answers import FieldError
 from decisions.charts import memory_chart
 from decisions.configs.plan import plan_for
 from decisions.scoring import Change, Reason, ServerResult
-from decisions.templatetags import results
+from decisions.templatetags import pages as results
 
 HOSTILE = '<script>alert("x")</script> & co'
 ESCAPED = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co"
@@ -36,7 +37,7 @@ def test_it_escapes_every_value_it_writes():
     for html in written:
         assert "<script>" not in html and '"x"' not in html
         assert ESCAPED in html
-    description = Template("{% load results %}{% chart_description chart %}").render(
+    description = Template("{% load pages %}{% chart_description chart %}").render(
         Context({"chart": memory_chart([plan], None)})
     )
     assert description.startswith(f" {ESCAPED} ")  # a plain string: the template engine escapes it
@@ -92,3 +93,38 @@ def test_it_highlights_the_recommended_servers_memory_row():
     html = results.memory_rows(plans, CRITERIA.servers[1].slug)
     assert html.count("<tr") == 5 and html.count('class="highlight"') == 1
     assert html.index('class="highlight"') > html.index(CRITERIA.servers[0].name)
+
+
+def question_field(chosen: str | None = None, error: FieldError | None = None) -> dict:
+    return {"name": "framework", "question": CRITERIA.question("framework"), "chosen": chosen, "error": error}
+
+
+def test_it_checks_the_chosen_option_or_else_skip():
+    answered = results.question_fieldset(question_field("flask"), 1)
+    assert answered.count(" checked>") == 1
+    assert '<input type="radio" id="q-framework-flask" name="framework" value="flask" checked>' in answered
+    unanswered = results.question_fieldset(question_field(), 1)
+    assert unanswered.count(" checked>") == 1 and 'value="" checked>' in unanswered
+    options = CRITERIA.question("framework").options
+    assert answered.count('<label class="option"') == len(options)
+    assert '<span class="question-number" aria-hidden="true">1</span>' in answered
+
+
+def test_it_escapes_the_questions_and_names_their_error():
+    question = replace(
+        CRITERIA.question("framework"),
+        text=HOSTILE,
+        help_text=HOSTILE,
+        options=(replace(CRITERIA.question("framework").options[0], label=HOSTILE, help_text=HOSTILE),),
+    )
+    field = question_field(error=FieldError(HOSTILE, ()))
+    html = results.question_fieldset(field | {"question": question}, 3)
+    assert "<script>" not in html and html.count(ESCAPED) == 5  # text, help, option label and help, error
+    assert 'aria-describedby="help-framework"' in html
+    assert f'<p class="field-error" id="error-framework">{ESCAPED}</p>' in html
+
+
+def test_it_sends_a_field_error_out_of_band_and_clears_it_with_an_empty_one():
+    assert results.field_error(question_field(), out_of_band=True) == (
+        '<p class="field-error" id="error-framework" hx-swap-oob="true"></p>'
+    )
