@@ -4,9 +4,9 @@ Results are pure functions of the request and the criteria version, so what was 
 content encoding. The version is read from the database on every request (one raw query), so an admin's edit
 shows at once on every worker and instance, whatever the cache backend.
 
-A stored response holds no secret to hide from BREACH-style guessing: the pages are GET forms without CSRF
-tokens, and a response that sets a cookie or varies on one is never stored. guide.compression compresses such
-responses without Django's random padding, by the same rule.
+Only a response that is the same for every client is stored (guide.compression.same_for_every_client: no
+cookie set, no Vary but the two the key covers). It holds no secret to hide from BREACH-style guessing, which is
+also why it is compressed without Django's random padding.
 """
 
 import functools
@@ -22,8 +22,7 @@ from django.utils.cache import get_conditional_response
 
 from decisions import store
 from guide.build import BUILD_ID
-
-STORABLE_VARY = {"accept-encoding", "hx-request"}  # what the key covers
+from guide.compression import same_for_every_client
 
 
 def sent_response_cached[View: Callable](view: View) -> View:
@@ -86,13 +85,12 @@ def _key(request: HttpRequest) -> str:
 
 
 def _storable(response: HttpResponse) -> bool:
-    vary = {field.strip().lower() for field in response.get("Vary", "").split(",") if field.strip()}
+    """A full 200 with an ETag that every client would get alike; the key covers the Vary headers it may have."""
     return (
         response.status_code == 200
         and not response.streaming
-        and not response.cookies
         and "ETag" in response
-        and vary <= STORABLE_VARY
+        and same_for_every_client(response)
     )
 
 

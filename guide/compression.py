@@ -19,11 +19,13 @@ import gzip
 import secrets
 from io import BytesIO
 
+from django.http import HttpResponse
 from django.middleware import gzip as django_gzip
 from django.utils.cache import patch_vary_headers
 
 COMPRESSLEVEL = 2
-SAME_FOR_EVERYONE_VARY = {"accept-encoding", "hx-request"}
+# What a response may vary on and still be the same for every client: nothing a browser holds for its user.
+SAME_FOR_EVERY_CLIENT_VARY = {"accept-encoding", "hx-request"}
 
 
 def compress(content: bytes, max_random_bytes: int) -> bytes:
@@ -43,10 +45,10 @@ class GZipMiddleware(django_gzip.GZipMiddleware):
         patch_vary_headers(response, ("Accept-Encoding",))
         if not django_gzip.re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
             return response
-        if response.cookies or not _varies_on_at_most(response, SAME_FOR_EVERYONE_VARY):
-            compressed = compress(response.content, self.max_random_bytes)
-        else:
+        if same_for_every_client(response):
             compressed = gzip.compress(response.content, COMPRESSLEVEL, mtime=0)
+        else:
+            compressed = compress(response.content, self.max_random_bytes)
         if len(compressed) >= len(response.content):
             return response
         response.content = compressed
@@ -58,5 +60,8 @@ class GZipMiddleware(django_gzip.GZipMiddleware):
         return response
 
 
-def _varies_on_at_most(response, fields: set[str]) -> bool:
-    return {field.strip().lower() for field in response.get("Vary", "").split(",") if field.strip()} <= fields
+def same_for_every_client(response: HttpResponse) -> bool:
+    """A response that sets no cookie and varies on nothing but SAME_FOR_EVERY_CLIENT_VARY: it holds no secret of
+    one client's, so it needs no padding, and SentResponseCache may send its bytes to everyone."""
+    vary = {field.strip().lower() for field in response.get("Vary", "").split(",") if field.strip()}
+    return not response.cookies and vary <= SAME_FOR_EVERY_CLIENT_VARY
