@@ -180,6 +180,17 @@ class VersionForm(forms.Form):
         super().__init__(data)
         self.current = current
 
+    @classmethod
+    def read(
+        cls, query, *, current: Criteria
+    ) -> tuple[tuple[Criteria, tuple[TemplateInfo, ...]] | None, FieldError | None]:
+        """The pinned version (None: the current criteria) and the error a bad `v` gets. A query without `v`, as
+        the questionnaire sends, pins none: no form is built for it (that costs 20 us a request)."""
+        if "v" not in query:
+            return None, None
+        form = cls(query, current=current)
+        return (form.cleaned_data["v"], None) if form.is_valid() else (None, form.error())
+
     def error(self) -> FieldError:
         """What a 400 says about a bad `v`."""
         allowed = f"a criteria version number that /changes/ lists, up to {self.current.version}"

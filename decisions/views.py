@@ -58,13 +58,8 @@ def _parse(request: HttpRequest) -> Parsed:
     request, for the ETag and the view alike."""
     if request not in _parsed:
         current = store.current(criteria_stamp(request))
-        pinned, errors = None, {}
-        if "v" in request.GET:  # the questionnaire's requests pin none: they skip the form (20 us)
-            version = VersionForm(request.GET, current=current)
-            if version.is_valid():
-                pinned = version.cleaned_data["v"]
-            else:
-                errors = {"v": version.error()}
+        pinned, version_error = VersionForm.read(request.GET, current=current)
+        errors = {"v": version_error} if version_error else {}
         criteria, templates = pinned or (current, None)
         try:
             answers = parse(dict(request.GET.lists()), criteria.questions)
@@ -202,7 +197,7 @@ def _path(name: str, *args: str) -> str:
 
 @functools.lru_cache(maxsize=128)
 def _reversed(script_prefix: str, name: str, args: tuple[str, ...]) -> str:
-    """reverse() once per script prefix for the few paths a result links to: a page links to a dozen, and each
+    """reverse() once per script prefix for the few paths the views link to: a result links to a dozen, and each
     reverse() walks the URL resolver (about 8 us)."""
     return reverse(name, args=args)
 
@@ -296,7 +291,7 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
     questionnaire = _questionnaire_context(request, parsed.current, parsed.answers, {})
     response = render(request, template, questionnaire | result_context(request, parsed))
     if request.htmx:  # the address bar becomes the share link of the answers
-        replace_url(response, _with_query(reverse("home"), parsed.answers.pinned_query(parsed.criteria)))
+        replace_url(response, _with_query(_path("home"), parsed.answers.pinned_query(parsed.criteria)))
     return response
 
 
@@ -501,7 +496,7 @@ def _decision_record(request: HttpRequest, bundle: Bundle) -> DecisionRecord:
     criteria, answers, *_ = _parse(request)
     sensitivity = what_would_change(answers.choices, criteria)
     filenames = [file.filename for file in bundle.files]
-    result_url = request.build_absolute_uri(reverse("result"))
+    result_url = request.build_absolute_uri(_path("result"))
     dated = timezone.localdate(criteria.changed_at)  # not the day of the download: a pinned link gives the same bytes
     return decision_record(answers, criteria, sensitivity, bundle.plan, filenames, result_url, dated)
 
