@@ -3,19 +3,17 @@ database per test, and a real gunicorn for what only production serving shows.""
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.request import urlopen
 
 import pytest
 from django.db import connections, transaction
 from django.test.testcases import LiveServerThread
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
+from services import Gunicorn
 
 from browser.harness import BASE_DIR, CHROMIUM_ARGS, DESKTOP, FAILURES, Tab, require_chromium
 from decisions import store
@@ -155,49 +153,16 @@ def production_server(tmp_path_factory, collected_static):
     Its own migrated SQLite file: it runs in another process, so it cannot share the test database.
     """
     folder = tmp_path_factory.mktemp("production")
-    port = _free_port()
-    env = os.environ | {
-        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
-        "DJANGO_DEBUG": "false",
-        "HOST": HOST,
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "2",
-    }
+    env = {"DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}", "DJANGO_DEBUG": "false", "WEB_CONCURRENCY": "2"}
     subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"], cwd=BASE_DIR, env=env, check=True
-    )
-    log = (folder / "gunicorn.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"],
+        [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
         cwd=BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        env=os.environ | env,
+        check=True,
     )
-    url = f"http://{HOST}:{port}"
+    server = Gunicorn("production", BASE_DIR / "deploy" / "gunicorn.conf.py", env, folder=folder)
+    server.start()
     try:
-        _wait_until_healthy(url, server, folder / "gunicorn.log")
-        yield url
+        yield server.url
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_healthy(url: str, server: subprocess.Popen, log: Path, attempts: int = 120) -> None:
-    for _ in range(attempts):
-        if server.poll() is not None:
-            pytest.fail(f"gunicorn exited with {server.returncode}:\n{log.read_text()}", pytrace=False)
-        try:
-            with urlopen(f"{url}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.25)
-    pytest.fail(f"gunicorn did not answer /health within {attempts / 4:.0f} s:\n{log.read_text()}", pytrace=False)
+        server.stop()
