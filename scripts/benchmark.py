@@ -238,7 +238,8 @@ def main() -> None:
     ]
     ports = {"site": site_port, "bare": bare_port}
     cold_rows = [row for row in rows if row.cold]
-    sets = iter(batched(cold_answer_sets(), len(cold_answer_sets()) // (ROUNDS * len(cold_rows))))
+    answer_sets = cold_answer_sets()
+    sets = iter(batched(answer_sets, len(answer_sets) // (ROUNDS * len(cold_rows))))
     try:
         wait_until_up(site_port, site, "/health")
         wait_until_up(bare_port, bare, "/")
@@ -292,8 +293,9 @@ def main() -> None:
     )
     print("p50 and p99 are the median over the rounds.")
     print()
+    bare_row, health_row, hot, hot_json, cold, cold_json = rows
+    health = health_row.rate
     print(f"{'row':44} {'req/s':>7} {'x /health':>9} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>8}")
-    health = rows[1].rate
     for row in rows:
         print(
             f"{row.name:44} {row.rate:7.0f} {row.rate / health:9.2f} {statistics.median(row.p50s):7.1f} "
@@ -308,8 +310,6 @@ def main() -> None:
         per_worker = ", ".join(f"{rss:.1f} / {pss:.1f}" for rss, pss in memory[name])
         print(f"Memory per worker, RSS / PSS MiB, {label}: {per_worker}")
     print()
-
-    bare_row, health_row, hot, hot_json, cold, cold_json = rows
 
     def against_health(row, ratio: float, p99_ms: float) -> tuple[str, bool, str]:
         p99 = statistics.median(row.p99s)
