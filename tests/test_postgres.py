@@ -16,8 +16,10 @@ from django.db.utils import load_backend
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from test_admin import key, matrix_data
+from test_criteria_commands import export
 
 from decisions import store
+from decisions.admin import editor
 from decisions.forms import ScoringMatrixForm
 from decisions.history import criteria_changes
 from decisions.models import (
@@ -65,12 +67,6 @@ def seeded():
 def root():
     user, _ = get_user_model().objects.get_or_create(username="root", defaults={"is_staff": True, "is_superuser": True})
     return user
-
-
-def export(tmp_path, name: str = "criteria.json") -> str:
-    path = tmp_path / name
-    call_command("export_criteria", output=str(path))
-    return path.read_text()
 
 
 def test_it_migrates_and_seeds_postgresql(tmp_path):
@@ -166,15 +162,13 @@ def save_at_once(question_slug: str, user, start: threading.Barrier) -> None:
         data.pop(f"excluded-{cell}", None)
         form = ScoringMatrixForm(data, question=question, servers=list(Server.objects.all()))
         assert form.is_valid(), form.errors
+        request = RequestFactory().post("/")
+        request.user = user
         start.wait(timeout=30)
-        with one_version_bump(editor_name(user)):
+        with one_version_bump(editor(request)):
             form.save()
     finally:
         connection.close()
-
-
-def editor_name(user) -> str:
-    return f"{user.get_username()} (admin)"
 
 
 def test_it_gives_concurrent_saves_distinct_gap_free_numbers_each_with_its_own_snapshot(seeded, root):
