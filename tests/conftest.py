@@ -5,10 +5,10 @@ import pytest
 from bundles import LAST_FIT, NOTHING_FITS
 from django.core.cache import cache
 from django.core.management import call_command
-from services import Postgres, Redis
 
 from decisions import store
 from decisions.models import CriteriaVersion, Effect
+from tests.services import Postgres, Redis
 
 
 @pytest.fixture(scope="session", autouse=True)

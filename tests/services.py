@@ -28,9 +28,17 @@ POSTGRES_ROLE = "serverwise"
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
+    """A port free on 127.0.0.1 for TCP and UDP alike (HTTP/3 listens on the same number over UDP)."""
+    while True:
+        with socket.socket() as probe:
+            probe.bind((HOST, 0))
+            port = probe.getsockname()[1]
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                udp.bind((HOST, port))
+        except OSError:
+            continue
+        return port
 
 
 def wait_for(check, what: str, timeout: float = 30, log: Path | None = None) -> None:

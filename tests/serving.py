@@ -343,20 +343,6 @@ def _stop(process: subprocess.Popen, within: float) -> bool:
     return stopped
 
 
-def free_port() -> int:
-    """A port free on 127.0.0.1 for TCP and UDP alike (HTTP/3 listens on the same number over UDP)."""
-    while True:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        try:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                udp.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return port
-
-
 def throwaway_tls_pair(folder: Path, common_name: str = "localhost") -> tuple[Path, Path]:
     """A self-signed certificate and key for `common_name`, made now, valid for a day."""
     cert, key = folder / "cert.pem", folder / "key.pem"

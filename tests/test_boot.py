@@ -20,7 +20,8 @@ from test_answer_space import CLASSES, representatives
 
 from decisions.configs.paths import CERT_PATH, KEY_PATH
 from tests import realapps
-from tests.serving import free_port, serving, throwaway_tls_pair
+from tests.services import free_port
+from tests.serving import serving, throwaway_tls_pair
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 

@@ -21,9 +21,9 @@ from urllib.parse import urlencode
 
 import psycopg
 import pytest
-from services import BASE_DIR, HOST, Gunicorn, Nginx, free_port, status
 from test_deploy_settings import readme_environment
 
+from tests.services import BASE_DIR, HOST, Gunicorn, Nginx, free_port, status
 from tests.serving import throwaway_tls_pair
 
 pytestmark = pytest.mark.slow

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from bundles import bundle
 
-from tests.serving import free_port, serving
+from tests.services import free_port
+from tests.serving import serving
 
 pytestmark = pytest.mark.slow
 

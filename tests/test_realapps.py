@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests import realapps
-from tests.serving import Answer, NotServing, Server, free_port, serving, throwaway_tls_pair
+from tests.services import free_port
+from tests.serving import Answer, NotServing, Server, serving, throwaway_tls_pair
 
 pytestmark = pytest.mark.slow
 
