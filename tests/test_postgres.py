@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.db import connection, connections, transaction
 from django.db.utils import load_backend
+from django.http import HttpRequest
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from test_admin import key, matrix_data
@@ -100,22 +101,32 @@ def test_it_saves_the_scoring_matrix_all_or_nothing(seeded, root):
     assert client.get("/recommend.json?framework=django").json()["ranking"][0]["server"] == "gunicorn"
 
 
+def granian_cell_form(question: Question, points: int, reason: str) -> ScoringMatrixForm:
+    """A valid scoring matrix for the question, with Granian's cell for its first option set to points and reason."""
+    cell = key(question.slug, question.options.order_by("position").first().slug, "granian")
+    data = matrix_data(question) | {f"points-{cell}": points, f"reason-{cell}": reason}
+    data.pop(f"excluded-{cell}", None)
+    form = ScoringMatrixForm(data, question=question, servers=list(Server.objects.all()))
+    assert form.is_valid(), form.errors
+    return form
+
+
+def admin_request(user) -> HttpRequest:
+    request = RequestFactory().post("/")
+    request.user = user
+    return request
+
+
 def save_in_own_transaction(
     question_slug: str, points: int, user, versions: dict, hold: threading.Event | None, saved: threading.Event
 ) -> None:
     """One admin's scoring save on this thread's own connection; `hold` keeps its transaction open after it."""
     try:
         question = Question.objects.get(slug=question_slug)
-        option = question.options.order_by("position").first()
-        data = matrix_data(question) | {f"points-{key(question_slug, option.slug, 'granian')}": points}
-        data[f"reason-{key(question_slug, option.slug, 'granian')}"] = f"Saved at once with another ({question_slug})."
-        form = ScoringMatrixForm(data, question=question, servers=list(Server.objects.all()))
-        assert form.is_valid(), form.errors
-        request = RequestFactory().post("/")
-        request.user = user
+        form = granian_cell_form(question, points, f"Saved at once with another ({question_slug}).")
         with transaction.atomic():
             changes = form.save()
-            admin.site.get_model_admin(Question)._log_matrix_changes(request, question, changes)
+            admin.site.get_model_admin(Question)._log_matrix_changes(admin_request(user), question, changes)
             versions[question_slug] = CriteriaVersion.objects.get().number
             saved.set()
             if hold:
@@ -156,14 +167,8 @@ CONCURRENT_EDITS = ("framework", "async", "realtime", "workload", "memory", "pri
 def save_at_once(question_slug: str, user, start: threading.Barrier) -> None:
     """One admin's scoring save of Granian's first-option cell, started with the others' on its own connection."""
     try:
-        question = Question.objects.get(slug=question_slug)
-        cell = key(question_slug, question.options.order_by("position").first().slug, "granian")
-        data = matrix_data(question) | {f"points-{cell}": 7, f"reason-{cell}": f"Saved at once ({question_slug})."}
-        data.pop(f"excluded-{cell}", None)
-        form = ScoringMatrixForm(data, question=question, servers=list(Server.objects.all()))
-        assert form.is_valid(), form.errors
-        request = RequestFactory().post("/")
-        request.user = user
+        form = granian_cell_form(Question.objects.get(slug=question_slug), 7, f"Saved at once ({question_slug}).")
+        request = admin_request(user)
         start.wait(timeout=30)
         with one_version_bump(editor(request)):
             form.save()
