@@ -7,6 +7,7 @@ and drives real clients (tests/serving.py): GET / must come from the framework, 
 over QUIC. Writes OUT/matrix.md (the tables), OUT/matrix.json and OUT/logs/<cell>.log (the servers' logs).
 """
 
+import asyncio
 import json
 import os
 import re
@@ -19,12 +20,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from websockets.sync.client import connect as websocket_connect  # noqa: E402
+from websockets.asyncio.client import connect as websocket_connect  # noqa: E402
 
 from tests import realapps  # noqa: E402
-from tests.serving import NotServing, Server, free_port, insecure_context, serving, throwaway_tls_pair  # noqa: E402
+from tests.services import free_port  # noqa: E402
+from tests.serving import NotServing, Server, insecure_context, serving, throwaway_tls_pair  # noqa: E402
 
 HOLD_SECONDS = 3.0
+WEBSOCKET_CHECK_SECONDS = 20
 PYTHON_ERROR = re.compile(r"[\w.]*(Error|Exception|Exit)\b(:|$)")
 H3_REPEATS = 40
 GUNICORN = "gunicorn -b 127.0.0.1:{port} -w 1"
@@ -150,12 +153,19 @@ def _checks(kind: str, server: Server) -> dict[str, str]:
 
 
 def _get_while_websocket_open(server: Server, kind: str) -> str:
+    """GET / while a WebSocket stays open. asyncio's client, under one deadline, as tests/serving.py's echo: the sync
+    client, when a TLS handshake fails, can wait forever for its reading thread."""
     scheme = "wss" if server.tls else "ws"
     context = insecure_context(["http/1.1"]) if server.tls else None
-    with websocket_connect(f"{scheme}://127.0.0.1:{server.port}/ws/echo/", ssl=context, open_timeout=5) as websocket:
-        websocket.send("open")
-        websocket.recv(timeout=5)
-        return _describe(server.expect("/", realapps.hello(kind)))
+
+    async def check():
+        uri = f"{scheme}://127.0.0.1:{server.port}/ws/echo/"
+        async with websocket_connect(uri, ssl=context, open_timeout=5, close_timeout=1) as websocket:
+            await websocket.send("open")
+            await websocket.recv()
+            return await asyncio.to_thread(server.expect, "/", realapps.hello(kind))
+
+    return _describe(asyncio.run(asyncio.wait_for(check(), WEBSOCKET_CHECK_SECONDS)))
 
 
 def _describe(answer) -> str:

@@ -16,7 +16,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.realapps import build  # noqa: E402
-from tests.serving import free_port, serving  # noqa: E402
+from tests.services import free_port  # noqa: E402
+from tests.serving import serving  # noqa: E402
 
 REQUESTS = 200
 COMMANDS = {
