@@ -18,6 +18,9 @@ from pathlib import Path
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
+import psycopg
+import redis
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 # Debian's postgresql package puts initdb and pg_ctl here, under the major version (15 on Debian 12).
@@ -129,8 +132,6 @@ class Postgres:
         self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "-t", "60", "stop")
 
     def create_database(self, name: str) -> str:
-        import psycopg
-
         with psycopg.connect(self.url("postgres"), autocommit=True) as connection:
             connection.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
@@ -175,8 +176,6 @@ class Redis:
         wait_for(lambda: port_open(self.port), "redis-server did not listen", log=self.folder / "redis.log")
 
     def client(self):
-        import redis
-
         return redis.Redis(host=HOST, port=self.port, socket_timeout=5)
 
     def stop(self) -> None:

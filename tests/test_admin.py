@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from decisions.models import ConfigTemplate, CriteriaVersion, Effect, Option, Question, Server
@@ -310,8 +311,6 @@ def test_it_shows_a_failing_verdict_for_a_template_that_renders_an_invalid_file(
 
 
 def test_it_lets_criteria_editors_edit_the_criteria_and_nothing_else(client, django_user_model):
-    from django.contrib.auth.models import Group
-
     editor = django_user_model.objects.create_user("editor", password="pw", is_staff=True)
     editor.groups.add(Group.objects.get(name="Criteria editors"))
     client.force_login(editor)

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from playwright.sync_api import ConsoleMessage, Download, Error, Locator, Page, Response
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -157,8 +158,6 @@ class Tab:
 
     def log_in(self, user) -> None:
         """Signs this tab's context in as a user (e.g. pytest-django's admin_user), for admin pages."""
-        from django.test import Client
-
         client = Client()
         client.force_login(user)
         cookie = client.cookies[settings.SESSION_COOKIE_NAME]
