@@ -19,6 +19,7 @@ import pytest
 from test_answer_space import CLASSES, representatives
 
 from decisions.configs.paths import CERT_PATH, KEY_PATH
+from decisions.configs.plan import MAX_REQUESTS, MAX_REQUESTS_JITTER
 from tests import realapps
 from tests.services import free_port
 from tests.serving import serving, throwaway_tls_pair
@@ -111,3 +112,20 @@ def test_it_serves_the_real_app_from_the_bundle(client, features, tmp_path):
         stopped = server.stop(within=plan["stop_timeout_seconds"])
         assert stopped, f"still running {plan['stop_timeout_seconds']} s after SIGTERM:\n{server.log}"
     assert not [line for line in server.log.splitlines() if "ERROR" in line], server.log
+
+
+def test_it_keeps_serving_past_the_request_limit_with_one_uvicorn_worker(client, tmp_path):
+    """With one worker Uvicorn runs no supervising process, so --limit-max-requests would end the server itself,
+    with exit status 0, which systemd's Restart=on-failure does not restart, nor does a plain `docker run`."""
+    port = free_port()
+    result, files = downloaded_bundle(client, {"framework": "fastapi", "async": "yes"}, port)
+    assert (result["recommended"], result["plan"]["workers"]) == ("uvicorn", 1)
+    for name, content in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(content)
+    realapps.build("fastapi", tmp_path, result["plan"]["app"])
+
+    with serving(result["start_command"], tmp_path, port) as server:
+        # Uvicorn checks its limit (with the jitter drawn again) every 0.1 s: twice the limit is well past it.
+        for _ in range(2 * (MAX_REQUESTS + MAX_REQUESTS_JITTER)):
+            server.expect("/", realapps.hello("fastapi"))

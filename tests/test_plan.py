@@ -153,6 +153,13 @@ def test_recycling_never_cuts_the_connections_the_user_holds():
     assert "--limit-max-requests 1000" in start_command("uvicorn", framework="fastapi")
 
 
+def test_one_uvicorn_worker_is_never_told_to_stop_after_its_requests():
+    single = plan("uvicorn", framework="fastapi", cores=1)
+    assert single.workers == 1 and "--limit-max-requests" not in single.start_command
+    assert single.recycling.startswith("No recycling: with one worker Uvicorn runs no process")
+    assert "--limit-max-requests 1000" in start_command("uvicorn", framework="fastapi", cores=2)
+
+
 def test_behind_a_tls_proxy_no_server_is_told_to_speak_http2():
     for framework in ("fastapi", "flask"):
         assert (

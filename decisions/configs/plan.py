@@ -183,7 +183,9 @@ def plan_for(server: ServerInfo, answers: Answers) -> ServerPlan:
         rule = f"{rule}, {threads} threads each"
 
     holds_connections = app.websockets or app.held_requests
-    max_requests = 0 if holds_connections or slug == "granian" else MAX_REQUESTS
+    # One Uvicorn worker runs with no process above it: --limit-max-requests would end the server itself.
+    unsupervised = slug == "uvicorn" and workers == 1
+    max_requests = 0 if holds_connections or slug == "granian" or unsupervised else MAX_REQUESTS
     lifetime = WORKERS_LIFETIME_SECONDS if slug == "granian" and not holds_connections else 0
     worker_class = _worker_class(slug, app, interface, model, http2)
     return ServerPlan(
@@ -211,7 +213,7 @@ def plan_for(server: ServerInfo, answers: Answers) -> ServerPlan:
         trusted_proxies="*" if in_container else LOCAL_PROXIES,
         max_requests=max_requests,
         workers_lifetime=lifetime,
-        recycling=_recycling(slug, app, max_requests, lifetime),
+        recycling=_recycling(slug, app, max_requests, lifetime, unsupervised),
         graceful_seconds=QUIC_GRACEFUL_SECONDS if quic else GRACEFUL_SECONDS,
         held_capacity=workers * threads if holds_threads else 0,
         pip_packages=_pip_packages(slug, app, worker_class, http2, quic),
@@ -247,7 +249,7 @@ def _worker_class(slug: str, app: AppModel, interface: str, model: str, http2: b
     return "asgi" if app.framework == "django" or http2 else "uvicorn_worker.UvicornWorker"
 
 
-def _recycling(slug: str, app: AppModel, max_requests: int, lifetime: int) -> str:
+def _recycling(slug: str, app: AppModel, max_requests: int, lifetime: int, unsupervised: bool) -> str:
     if app.websockets or app.held_requests:
         held = "open WebSockets" if app.websockets else "held requests"
         return (
@@ -258,6 +260,11 @@ def _recycling(slug: str, app: AppModel, max_requests: int, lifetime: int) -> st
                 if slug == "granian"
                 else ""
             )
+        )
+    if unsupervised:
+        return (
+            "No recycling: with one worker Uvicorn runs no process that would start a new one, so"
+            " --limit-max-requests would stop the server itself."
         )
     if lifetime:
         return f"Each worker is replaced after {lifetime} seconds (Granian has no max-requests setting)."
