@@ -11,7 +11,9 @@ no ERROR, and stop on SIGTERM. Where TLS ends in the server, a throwaway pair st
 """
 
 import io
+import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -129,3 +131,37 @@ def test_it_keeps_serving_past_the_request_limit_with_one_uvicorn_worker(client,
         # Uvicorn checks its limit (with the jitter drawn again) every 0.1 s: twice the limit is well past it.
         for _ in range(2 * (MAX_REQUESTS + MAX_REQUESTS_JITTER)):
             server.expect("/", realapps.hello("fastapi"))
+
+
+def plain_representative(server: str) -> dict[str, str]:
+    """The first class's answers that recommend `server` with no WebSockets, held requests, HTTP/2, HTTP/3 or TLS."""
+    return next(features for key, features in REPRESENTATIVES.items() if key[0] == server and not any(key[5:]))
+
+
+@pytest.mark.parametrize("server_slug", ["gunicorn", "uwsgi", "uvicorn", "hypercorn", "granian"])
+def test_it_lets_an_open_request_finish_when_told_to_stop(client, server_slug, tmp_path):
+    """What every deploy file's stop timeout promises (a deploy or a scale-down sends SIGTERM): a request under
+    way when SIGTERM comes still gets its answer, and the server then stops within that timeout."""
+    features = plain_representative(server_slug)
+    port = free_port()
+    result, files = downloaded_bundle(client, features, port)
+    assert result["recommended"] == server_slug
+    plan = result["plan"]
+    for name, content in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(content)
+    kind = app_kind(features, plan)
+    realapps.build(kind, tmp_path, plan["app"], async_views=features.get("async") == "yes")
+
+    with serving(result["start_command"], tmp_path, port) as server:
+        server.expect("/", realapps.hello(kind))  # every worker has its app loaded before the request is held
+        with ThreadPoolExecutor(1) as pool:
+            held = pool.submit(server.get, f"/hold/?seconds={HOLD_SECONDS:g}")
+            time.sleep(1)  # the request reaches the app
+            stopped = server.stop(within=plan["stop_timeout_seconds"])
+            try:
+                answer = held.result(timeout=plan["stop_timeout_seconds"])
+            except Exception as error:  # the server cut the request off
+                raise server.fail(f"the request held {HOLD_SECONDS:g} s was cut off by SIGTERM: {error!r}") from error
+        assert (answer.status, answer.body) == (200, b"held"), server.log
+        assert stopped, f"still running {plan['stop_timeout_seconds']} s after SIGTERM:\n{server.log}"
