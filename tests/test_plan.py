@@ -182,7 +182,9 @@ def test_gunicorn_with_an_asgi_worker_is_sized_with_that_workers_figure():
 def test_the_gunicorn_conf_says_what_forwarded_headers_really_do():
     conf = bundle("gunicorn")["gunicorn.conf.py"]
     assert "Trust X-Forwarded-For" not in conf
-    assert "takes no\n# client address from X-Forwarded-For" in conf
+    assert "and does not take the client's address from X-Forwarded-For" in conf.replace("\n# ", " ")
+    uvicorn_worker = bundle("gunicorn", framework="fastapi")["gunicorn.conf.py"].replace("\n# ", " ")
+    assert "takes the client's address from X-Forwarded-For" in uvicorn_worker  # tests/test_proxy.py boots both
 
 
 def test_the_reasons_above_a_config_say_what_that_config_does():
@@ -193,3 +195,14 @@ def test_the_reasons_above_a_config_say_what_that_config_does():
     flask_trio = bundle("hypercorn", framework="flask", asynclib="trio")
     assert 'worker_class = "asyncio"' in flask_trio["hypercorn.toml"]
     assert "a WSGI app runs on its asyncio worker" in flask_trio["README.md"]
+
+
+def test_the_forwarded_headers_wrapper_rebinds_the_apps_own_name():
+    """Django's callable is `application`: a README line that rebinds `app` would raise NameError in asgi.py."""
+    for server, choices, wrapped in (
+        ("granian", {"framework": "django", "async": "yes"}, "application = wrap_asgi_with_proxy_headers(application,"),
+        ("hypercorn", {"framework": "django", "async": "yes"}, "application = ProxyFixMiddleware(application,"),
+        ("hypercorn", {"framework": "flask"}, "app = ProxyFix(app,"),
+        ("granian", {"framework": "fastapi"}, "app = wrap_asgi_with_proxy_headers(app,"),
+    ):
+        assert wrapped in bundle(server, **choices)["README.md"], (server, choices)

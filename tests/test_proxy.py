@@ -16,15 +16,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from bundles import bundle
+from bundles import bundle, plan
 
 from tests.services import free_port
 from tests.serving import serving
 
 pytestmark = pytest.mark.slow
 
-# Reports what the app sees, once the README's wrapper has read the forwarded headers.
-REPORTING_APP = """import json
+# Report what the app sees, once the README's wrapper has read the forwarded headers: an ASGI app and a WSGI one.
+REPORTING_ASGI_APP = """import json
 
 
 async def app(scope, receive, send):
@@ -35,6 +35,22 @@ async def app(scope, receive, send):
     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
     await send({"type": "http.response.body", "body": json.dumps(seen).encode()})
 """
+REPORTING_WSGI_APP = """import json
+
+
+def app(environ, start_response):
+    seen = {"host": environ["HTTP_HOST"], "client": environ["REMOTE_ADDR"], "scheme": environ["wsgi.url_scheme"]}
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [json.dumps(seen).encode()]
+"""
+REPORTING_APPS = {"other-asgi": REPORTING_ASGI_APP, "other-wsgi": REPORTING_WSGI_APP}
+
+
+def reporting_module(framework: str, app_path: str) -> str:
+    """app.py, with the reporting app under the name the bundle's import path gives it."""
+    module, _, name = app_path.partition(":")
+    assert module == "app"
+    return REPORTING_APPS[framework] + ("" if name == "app" else f"\n{name} = app\n") + "\n"
 
 
 def readme_wrapper(readme: str) -> str:
@@ -91,14 +107,16 @@ FORGED = {
 }
 
 
-def test_a_client_cannot_forge_forwarded_headers_through_the_bundles_nginx(tmp_path):
+@pytest.mark.parametrize("framework", REPORTING_APPS)
+def test_a_client_cannot_forge_forwarded_headers_through_the_bundles_nginx(framework, tmp_path):
     app_port, nginx_port = free_port(), free_port()
-    files = bundle("hypercorn", framework="other-asgi", deploy="systemd", port=app_port)
+    files = bundle("hypercorn", framework=framework, deploy="systemd", port=app_port)
     assert "127.0.0.1" in files["hypercorn.toml"]  # only nginx on this machine reaches it
     (tmp_path / "hypercorn.toml").write_text(files["hypercorn.toml"])
-    (tmp_path / "app.py").write_text(REPORTING_APP + "\n" + readme_wrapper(files["README.md"]))
+    app_path = plan("hypercorn", framework=framework).app_path
+    (tmp_path / "app.py").write_text(reporting_module(framework, app_path) + readme_wrapper(files["README.md"]))
 
-    with serving("hypercorn -c hypercorn.toml app:app", tmp_path, app_port) as server:
+    with serving(f"hypercorn -c hypercorn.toml {app_path}", tmp_path, app_port) as server:
         with nginx_site(files["nginx.conf"], tmp_path, nginx_port):
             through_nginx = seen_by_app(nginx_port, FORGED)
         direct = seen_by_app(app_port, FORGED)
@@ -107,3 +125,28 @@ def test_a_client_cannot_forge_forwarded_headers_through_the_bundles_nginx(tmp_p
     assert through_nginx == {"host": "serverwise.test", "client": "127.0.0.1", "scheme": "http"}
     # The wrapper believes whoever talks to Hypercorn: why the bundle binds it where only nginx can reach it.
     assert direct == {"host": "evil.example", "client": "203.0.113.9", "scheme": "https"}
+
+
+@pytest.mark.parametrize(
+    ("framework", "client", "said"),
+    [
+        ("other-asgi", FORGED["X-Forwarded-For"], "takes the client's address from X-Forwarded-For"),
+        ("other-wsgi", "127.0.0.1", "does not take the client's address from X-Forwarded-For"),
+    ],
+)
+def test_gunicorn_s_files_say_truly_where_the_client_address_comes_from(framework, client, said, tmp_path):
+    """Behind the proxy it trusts, Gunicorn's own workers keep the proxy's address, while the Uvicorn worker, which
+    an ASGI app other than Django's gets, takes the client's from X-Forwarded-For, as Uvicorn does."""
+    port = free_port()
+    files = bundle("gunicorn", framework=framework, deploy="systemd", port=port)
+    (tmp_path / "gunicorn.conf.py").write_text(files["gunicorn.conf.py"])
+    app_path = plan("gunicorn", framework=framework).app_path
+    (tmp_path / "app.py").write_text(reporting_module(framework, app_path))
+
+    with serving("gunicorn -c gunicorn.conf.py", tmp_path, port) as server:
+        seen = seen_by_app(port, FORGED)  # from 127.0.0.1, a proxy the files trust
+        assert server.stop(), server.log
+
+    assert seen["client"] == client
+    assert said in files["README.md"]
+    assert said in " ".join(line.removeprefix("# ") for line in files["gunicorn.conf.py"].splitlines())

@@ -51,6 +51,7 @@ VARIABLES = {
     "interface_assumed": "true when the framework was not answered, so the interface is an assumption",
     "extensions": "list of {name, requirement, how}: packages an answered feature needs (Channels, flask-sock)",
     "app": "the import path of the app's callable the server runs, module:attribute",
+    "app_callable": "the name of that callable in its module, the part of app after the colon",
     "host": "the bind address: the user's, or 127.0.0.1 behind nginx on a VM, 0.0.0.0 elsewhere",
     "host_given": "true when the user chose the bind address",
     "static_dir": "where nginx serves /static/ from on a VM (Django: STATIC_ROOT)",
@@ -178,6 +179,7 @@ def context(plan: ServerPlan, ranking: Ranking, permalink: str = "") -> dict:
             for e in plan.app.extensions
         ],
         "app": plan.app_path,
+        "app_callable": plan.app_path.partition(":")[2],
         "host": plan.host,
         "host_given": plan.host_given,
         "static_dir": f"{VM_APP_DIR}/staticfiles" if plan.app.framework == "django" else f"{VM_APP_DIR}/static",
