@@ -2,10 +2,14 @@
 and what changed; a snapshot rebuilds that version's criteria and templates exactly."""
 
 import dataclasses
+import hashlib
+import importlib
 
 import pytest
 from bundles import CRITERIA, TEMPLATES
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from django.urls import reverse
 from test_admin import key, matrix_data, question_data, template_data
 
@@ -21,6 +25,7 @@ from decisions.models import (
     stored_criteria,
     stored_templates,
 )
+from decisions.seeding import default_templates
 
 
 def with_effect(criteria, question_slug: str, option_slug: str, server_slug: str, effect: EffectInfo | None):
@@ -178,3 +183,30 @@ def test_a_save_outside_the_admin_and_its_snapshot_share_one_transaction(monkeyp
     with pytest.raises(RuntimeError):
         Question.objects.get(slug="framework").delete()
     assert Question.objects.filter(slug="framework").exists()
+
+
+@pytest.mark.django_db
+def test_migration_0009_brings_the_templates_no_admin_edited_up_to_the_seed_in_one_version():
+    name = "0009_graceful_uwsgi_and_forwarded_headers"
+    migration = importlib.import_module(f"decisions.migrations.{name}")
+    historical = MigrationLoader(connection).project_state(("decisions", name)).apps  # models without signals
+    seed = {row["filename"]: row["body"] for row in default_templates()}
+    # uwsgi.ini as the seed shipped it before 0009, when SIGTERM cut open requests off
+    shipped = seed["uwsgi.ini"][: seed["uwsgi.ini"].index("# SIGTERM")] + "die-on-term = true\nvacuum = true\n"
+    assert hashlib.sha256(shipped.encode()).hexdigest() in migration.EARLIER_SEED_BODIES["uwsgi.ini"]
+    edited = "# Ours: our own proxy setup.\n" + seed["gunicorn.conf.py"]
+    for filename, body in (("uwsgi.ini", shipped), ("gunicorn.conf.py", edited)):
+        template = ConfigTemplate.objects.get(filename=filename)
+        template.body = body
+        template.save()
+    before = CriteriaVersion.objects.get().number
+
+    migration.update(historical, None)
+    migration.update(historical, None)  # a second run finds nothing left to bring up
+
+    assert ConfigTemplate.objects.get(filename="uwsgi.ini").body == seed["uwsgi.ini"]
+    assert ConfigTemplate.objects.get(filename="gunicorn.conf.py").body == edited
+    assert CriteriaVersion.objects.get().number == before + 1
+    snapshot = CriteriaSnapshot.objects.get(number=before + 1)
+    assert snapshot.by == "migration 0009" and len(snapshot.changes) == 1 and "uwsgi.ini" in snapshot.changes[0]
+    assert snapshot.frozen()[1] == stored_templates()
