@@ -35,6 +35,25 @@ def test_it_updates_the_result_in_place_and_the_address_bar_becomes_the_share_li
     expect(friend.page.locator("#answer-progress")).to_contain_text("3 of 12 answered")
 
 
+def test_it_shows_the_whole_page_again_on_back_after_answering_in_place(tab):
+    """htmx keeps no history snapshots here (historyCacheSize 0): Back must bring the whole page, never the
+    result's partial in place of the body."""
+    page = tab.page
+    tab.open("/")
+    answer(page, "framework", "django")
+    expect(page).to_have_url(tab.url("/?framework=django&v=1"))
+    page.get_by_role("link", name="Skip to content").focus()  # shown on focus, as keyboard users reach it
+    page.keyboard.press("Enter")  # a new history entry, for #main
+    expect(page).to_have_url(tab.url("/?framework=django&v=1#main"))
+
+    page.go_back()
+
+    expect(page).to_have_url(tab.url("/?framework=django&v=1"))
+    expect(page.locator(".site-header")).to_be_visible()
+    expect(page.locator("#q-framework-django")).to_be_checked()
+    expect(page.locator("#result")).to_have_attribute("data-recommended", "gunicorn")
+
+
 def test_it_shows_a_field_error_in_place_and_clears_it_once_fixed(tab):
     page = tab.page
     tab.open("/")
