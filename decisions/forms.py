@@ -25,6 +25,13 @@ class EffectChange:
     message: str
 
 
+class ReasonField(forms.CharField):
+    """A textarea's text, whose line breaks a browser sends as CRLF and its maxlength counts once: counted once."""
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n")
+
+
 class ScoringMatrixForm(forms.Form):
     """One row per option, one column per server; each cell is points or an exclusion, with its reason."""
 
@@ -51,7 +58,7 @@ class ScoringMatrixForm(forms.Form):
                     initial=effect.excluded if effect else False,
                     label=f"{option.label} rules out {server.name}",
                 )
-                self.fields[f"reason-{key}"] = forms.CharField(
+                self.fields[f"reason-{key}"] = ReasonField(
                     required=False,
                     max_length=300,
                     initial=effect.reason if effect else "",
@@ -83,7 +90,7 @@ class ScoringMatrixForm(forms.Form):
         for option in self.options:
             for server in self.servers:
                 key = self._key(option, server)
-                if f"points-{key}" not in cleaned:
+                if f"points-{key}" not in cleaned or f"reason-{key}" not in cleaned:
                     continue  # the field's own error is already shown
                 effect = Effect(
                     option=option,

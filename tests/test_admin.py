@@ -153,6 +153,8 @@ def test_it_records_added_and_removed_effects_in_their_histories(admin_client):
         ({"excluded": "on", "points": 0, "reason": ""}, "Give the reason"),
         ({"excluded": "on", "points": 2, "reason": "x"}, "leave its points at 0"),
         ({"points": 3, "reason": ""}, "Give the reason"),
+        ({"points": 3, "reason": "x" * 301}, "at most 300 characters"),
+        ({"points": 3, "reason": "a\x00b"}, "Null characters are not allowed"),
     ],
 )
 def test_it_refuses_bad_scoring_and_saves_nothing(admin_client, change, message):
@@ -172,6 +174,18 @@ def test_it_refuses_bad_scoring_and_saves_nothing(admin_client, change, message)
     assert message in response.content.decode()
     assert Effect.objects.get(option__slug="django", server__slug="gunicorn").points == 3
     assert CriteriaVersion.objects.get().number == before_version
+
+
+def test_it_counts_a_line_break_in_a_reason_once_as_the_textarea_does(admin_client):
+    """A browser sends a textarea's line breaks as CRLF, and its maxlength counts each once."""
+    question = Question.objects.get(slug="framework")
+    cell = key("framework", "django", "uvicorn")
+    reason = "\n".join(["A reason over many lines."] * 11) + "\n" + "x" * 14  # 300 characters, 11 line breaks
+    assert len(reason) == 300
+    data = matrix_data(question) | {f"points-{cell}": 2, f"reason-{cell}": reason.replace("\n", "\r\n")}
+    response = admin_client.post(reverse("admin:decisions_question_scoring", args=[question.pk]), data)
+    assert response.status_code == 302
+    assert Effect.objects.get(option__slug="django", server__slug="uvicorn").reason == reason
 
 
 def test_it_refuses_a_duplicate_server_slug(admin_client):
