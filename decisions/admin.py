@@ -277,15 +277,7 @@ class ConfigTemplateAdmin(LabelledPositionMixin, VersionedMixin, admin.ModelAdmi
         form = PreviewForm(request.GET or None, template=template, current=current)
         rendered, verdict, error = "", None, ""
         if not form.is_bound:
-            form = PreviewForm(
-                {
-                    "server": form.fields["server"].choices[0][0],
-                    "deploy": form.fields["deploy"].choices[0][0],
-                    "sample": 0,
-                },
-                template=template,
-                current=current,
-            )
+            form = PreviewForm(form.first_choices(), template=template, current=current)
         if form.is_valid():
             answers = form.answers()
             server = current.server(form.cleaned_data["server"])

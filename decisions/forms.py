@@ -173,6 +173,19 @@ class PreviewForm(forms.Form):
             (index, ", ".join(f"{q}={o}" for q, o in sample.items()) or "no answers")
             for index, sample in enumerate(SAMPLE_ANSWERS)
         ]
+        # An admin may delete the last server or deploy target a template is for: say so instead of a choice.
+        if not self.fields["server"].choices:
+            self.fields["server"].error_messages["required"] = (
+                f"None of the servers this template is for ({', '.join(info.servers)}) is in the criteria any more."
+            )
+        if not self.fields["deploy"].choices:
+            self.fields["deploy"].error_messages["required"] = (
+                f"None of the deploy targets this template is for ({', '.join(info.deploys)}) is an answer any more."
+            )
+
+    def first_choices(self) -> dict:
+        """The form's first server, deploy target and sample: what the preview shows before the admin picks."""
+        return {name: next(iter(self.fields[name].choices), ("", ""))[0] for name in ("server", "deploy", "sample")}
 
     def answers(self) -> Answers:
         return sample_answers(self.cleaned_data["sample"], self.cleaned_data["deploy"])

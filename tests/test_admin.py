@@ -324,6 +324,19 @@ def test_it_shows_a_failing_verdict_for_a_template_that_renders_an_invalid_file(
     assert "✕ Not valid" in html and "worker_clas" in html
 
 
+def test_it_says_why_a_template_cannot_be_previewed_once_its_server_or_deploy_target_is_gone(admin_client):
+    Option.objects.get(question__slug="deploy", slug="supervisor").delete()
+    Server.objects.get(slug="uwsgi").delete()
+    for filename, message in (
+        ("supervisor.conf", "None of the deploy targets this template is for (supervisor) is an answer any more."),
+        ("uwsgi.ini", "None of the servers this template is for (uwsgi) is in the criteria any more."),
+    ):
+        url = reverse("admin:decisions_configtemplate_preview", args=[ConfigTemplate.objects.get(filename=filename).pk])
+        response = admin_client.get(url)
+        assert response.status_code == 200
+        assert message in response.content.decode()
+
+
 def test_it_lets_criteria_editors_edit_the_criteria_and_nothing_else(client, django_user_model):
     editor = django_user_model.objects.create_user("editor", password="pw", is_staff=True)
     editor.groups.add(Group.objects.get(name="Criteria editors"))
