@@ -72,6 +72,13 @@ def downloaded_bundle(client, features: dict[str, str], port: int) -> tuple[dict
     return result, files
 
 
+def unpack(files: dict[str, str], folder: Path) -> None:
+    """The bundle's files in `folder`, as a user unzips them (docs/decisions/ holds the decision record)."""
+    for name, content in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(content)
+
+
 def with_throwaway_tls(files: dict[str, str], command: str, folder: Path) -> tuple[dict[str, str], str]:
     cert, key = throwaway_tls_pair(folder)
 
@@ -88,9 +95,7 @@ def test_it_serves_the_real_app_from_the_bundle(client, features, tmp_path):
     plan, command = result["plan"], result["start_command"]
     if plan["tls_in_app"]:
         files, command = with_throwaway_tls(files, command, tmp_path)
-    for name, content in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)  # docs/decisions/ holds the decision record
-        (tmp_path / name).write_text(content)
+    unpack(files, tmp_path)
     kind = app_kind(features, plan)
     realapps.build(
         kind,
@@ -122,9 +127,7 @@ def test_it_keeps_serving_past_the_request_limit_with_one_uvicorn_worker(client,
     port = free_port()
     result, files = downloaded_bundle(client, {"framework": "fastapi", "async": "yes"}, port)
     assert (result["recommended"], result["plan"]["workers"]) == ("uvicorn", 1)
-    for name, content in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(content)
+    unpack(files, tmp_path)
     realapps.build("fastapi", tmp_path, result["plan"]["app"])
 
     with serving(result["start_command"], tmp_path, port) as server:
@@ -135,7 +138,10 @@ def test_it_keeps_serving_past_the_request_limit_with_one_uvicorn_worker(client,
 
 def plain_representative(server: str) -> dict[str, str]:
     """The first class's answers that recommend `server` with no WebSockets, held requests, HTTP/2, HTTP/3 or TLS."""
-    return next(features for key, features in REPRESENTATIVES.items() if key[0] == server and not any(key[5:]))
+    for (slug, *_, websockets, held, http2, quic, tls), features in REPRESENTATIVES.items():
+        if slug == server and not (websockets or held or http2 or quic or tls):
+            return features
+    raise LookupError(f"no plain class recommends {server}")
 
 
 @pytest.mark.parametrize("server_slug", ["gunicorn", "uwsgi", "uvicorn", "hypercorn", "granian"])
@@ -147,9 +153,7 @@ def test_it_lets_an_open_request_finish_when_told_to_stop(client, server_slug, t
     result, files = downloaded_bundle(client, features, port)
     assert result["recommended"] == server_slug
     plan = result["plan"]
-    for name, content in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(content)
+    unpack(files, tmp_path)
     kind = app_kind(features, plan)
     realapps.build(kind, tmp_path, plan["app"], async_views=features.get("async") == "yes")
 
