@@ -185,6 +185,8 @@ def test_the_gunicorn_conf_says_what_forwarded_headers_really_do():
     assert "and does not take the client's address from X-Forwarded-For" in conf.replace("\n# ", " ")
     uvicorn_worker = bundle("gunicorn", framework="fastapi")["gunicorn.conf.py"].replace("\n# ", " ")
     assert "takes the client's address from X-Forwarded-For" in uvicorn_worker  # tests/test_proxy.py boots both
+    in_a_container = bundle("gunicorn", framework="flask", deploy="docker")["README.md"]
+    assert "trusts them from whatever reaches the container." in in_a_container and "from * only" not in in_a_container
 
 
 def test_the_reasons_above_a_config_say_what_that_config_does():
