@@ -25,6 +25,17 @@ class ServerInfo:
     memory_pss_mib: Decimal
     memory_uss_mib: Decimal
     memory_measured_source: str
+    maturity_level: int  # MATURITY_LEVELS: the lower, the more mature
+    first_release_year: int
+
+
+PROVEN, WIDELY_DEPLOYED, GROWING, MAINTENANCE_ONLY = 1, 2, 3, 4
+MATURITY_LEVELS = {
+    PROVEN: "proven: a decade or more in production",
+    WIDELY_DEPLOYED: "widely deployed",
+    GROWING: "growing: a smaller community",
+    MAINTENANCE_ONLY: "maintenance only: bug fixes, no new features",
+}
 
 
 @dataclass(frozen=True)
@@ -32,6 +43,7 @@ class EffectInfo:
     points: int
     excluded: bool
     reason: str
+    experimental: bool = False  # the server meets the answer only through an experimental or draft feature
 
 
 @dataclass(frozen=True)
@@ -53,12 +65,17 @@ class QuestionInfo:
         return next((option for option in self.options if option.slug == slug), None)
 
 
+MATURITY = "maturity"  # ties: no experimental feature, then maturity, then the first release, then the slug
+POSITION = "position"  # ties in snapshots of format 1, before the rule: the admin-set position, then the slug
+
+
 @dataclass(frozen=True)
 class Criteria:
     version: int
     changed_at: datetime | None
     servers: tuple[ServerInfo, ...]
     questions: tuple[QuestionInfo, ...]
+    tie_rule: str = MATURITY
 
     @property
     def key(self) -> str:
@@ -135,7 +152,7 @@ def from_data(data: dict, version: int = 0) -> Criteria:
                         o["label"],
                         o.get("help_text", ""),
                         {
-                            slug: EffectInfo(e["points"], e["excluded"], e["reason"])
+                            slug: EffectInfo(e["points"], e["excluded"], e["reason"], e.get("experimental", False))
                             for slug, e in o.get("effects", {}).items()
                         },
                     )
@@ -147,9 +164,17 @@ def from_data(data: dict, version: int = 0) -> Criteria:
     )
 
 
+# The layout snapshot_data() writes. A snapshot keeps the format it was written in, and snapshot_criteria()
+# upgrades an older one step by step (UPGRADES), so a pinned link shows what it showed. A field added to a
+# dataclass above needs a default or an upgrade step.
+SNAPSHOT_FORMAT = 2
+
+
 def snapshot_data(criteria: Criteria, templates: tuple[TemplateInfo, ...]) -> dict:
     """The criteria and templates as plain JSON data, in their order: snapshot_criteria() rebuilds them exactly."""
     return {
+        "format": SNAPSHOT_FORMAT,
+        "tie_rule": criteria.tie_rule,
         "servers": [
             asdict(server) | {name: str(getattr(server, name)) for name in DECIMAL_FIELDS}
             for server in criteria.servers
@@ -165,7 +190,9 @@ DECIMAL_FIELDS = ("memory_rss_mib", "memory_pss_mib", "memory_uss_mib")
 def snapshot_criteria(
     data: dict, version: int, changed_at: datetime | None
 ) -> tuple[Criteria, tuple[TemplateInfo, ...]]:
-    """The frozen criteria and templates that snapshot_data() wrote."""
+    """The frozen criteria and templates that snapshot_data() wrote, in any format up to SNAPSHOT_FORMAT."""
+    for upgrade in UPGRADES[data.get("format", 1) - 1 :]:
+        data = upgrade(data)
     servers = tuple(
         ServerInfo(
             **row
@@ -187,4 +214,18 @@ def snapshot_criteria(
         for q in data["questions"]
     )
     templates = tuple(template_from_fields(row) for row in data["templates"])
-    return Criteria(version, changed_at, servers, questions), templates
+    return Criteria(version, changed_at, servers, questions, data["tie_rule"]), templates
+
+
+# What a server had before the tie rule's facts were stored: criteria of that time break ties by position.
+TIE_FACT_PLACEHOLDERS = {"maturity_level": GROWING, "first_release_year": 0}
+
+
+def _format_1_to_2(data: dict) -> dict:
+    """Format 2 added the tie rule's facts (maturity, first release, experimental effects). A format 1 snapshot
+    broke ties by position, and keeps doing so; its servers get placeholders for the facts it never had."""
+    servers = [row | TIE_FACT_PLACEHOLDERS for row in data["servers"]]
+    return data | {"format": 2, "tie_rule": POSITION, "servers": servers}
+
+
+UPGRADES = (_format_1_to_2,)

@@ -2,9 +2,22 @@
 
 from collections.abc import Sequence
 
-from decisions.domain import Criteria, EffectInfo, OptionInfo, QuestionInfo, ServerInfo, TemplateInfo
+from decisions.domain import (
+    MATURITY,
+    POSITION,
+    Criteria,
+    EffectInfo,
+    OptionInfo,
+    QuestionInfo,
+    ServerInfo,
+    TemplateInfo,
+)
 
 FIRST_VERSION = "The criteria as first recorded."
+TIE_RULES = {
+    MATURITY: "experimental features, then maturity, then the first release, no longer by the servers' position",
+    POSITION: "the servers' position",
+}
 SUMMARY_LINES = 3
 
 Version = tuple[Criteria, tuple[TemplateInfo, ...]]
@@ -23,6 +36,8 @@ def criteria_changes(old: Version, new: Version) -> list[str]:
     lines += _keyed_changes(
         "Config template", _templates(old_templates), _templates(new_templates), _template_label, _fields
     )
+    if old_criteria.tie_rule != new_criteria.tie_rule:
+        lines.append(f"Ties on points are now broken by {TIE_RULES[new_criteria.tie_rule]}.")
     if not lines and (old_criteria.servers, old_criteria.questions, old_templates) != (
         new_criteria.servers,
         new_criteria.questions,
@@ -106,4 +121,6 @@ def _effect_change(old: EffectInfo | None, new: EffectInfo | None) -> str:
     if old.excluded != new.excluded:
         return "now rules it out" if new.excluded else "no longer rules it out"
     parts = [f"points {old.points:+d} → {new.points:+d}"] if old.points != new.points else []
+    if old.experimental != new.experimental:
+        parts.append("now needs an experimental feature" if new.experimental else "no longer experimental")
     return ", ".join(parts + (["reason reworded"] if old.reason != new.reason else []))

@@ -1,6 +1,7 @@
 """The stored criteria: servers, questions, options and each option's effect on each server."""
 
 from datetime import datetime
+from urllib.parse import parse_qsl
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -9,6 +10,11 @@ from django.utils import timezone
 
 from decisions.configs.render import ConfigError, check_template
 from decisions.domain import (
+    GROWING,
+    MATURITY,
+    MATURITY_LEVELS,
+    POSITION,
+    TIE_FACT_PLACEHOLDERS,
     Criteria,
     EffectInfo,
     OptionInfo,
@@ -21,6 +27,7 @@ from decisions.domain import (
     split_slugs,
     template_from_fields,
 )
+from decisions.expectations import ExpectationInfo, broken_by, record
 from decisions.history import FIRST_VERSION, criteria_changes, summary
 
 MAX_POINTS = 10
@@ -48,9 +55,8 @@ class CriteriaVersion(models.Model):
         """Numbers the stored criteria as a new version and snapshots them, in the caller's transaction; None when
         they equal the last snapshot. The row lock makes concurrent bumps take turns: distinct numbers, no gaps."""
         row = cls.objects.select_for_update().filter(pk=1).first()
-        return record_version(
-            cls, CriteriaSnapshot, row, read_criteria(Server, Option), read_templates(ConfigTemplate), by
-        )
+        criteria, templates = read_criteria(Server, Option), read_templates(ConfigTemplate)
+        return record_version(cls, CriteriaSnapshot, row, criteria, templates, by, stored_expectations())
 
 
 class CriteriaSnapshot(models.Model):
@@ -61,6 +67,11 @@ class CriteriaSnapshot(models.Model):
     by = models.CharField(max_length=200, help_text="The admin user, the command or the migration that made it.")
     summary = models.TextField()
     changes = models.JSONField(default=list, help_text="What changed from the version before, one line each.")
+    broken_expectations = models.JSONField(
+        default=list,
+        db_default=[],  # rows that code from before migration 0010 writes (its tests run it) record none
+        help_text="The expectations that passed with the version before and fail with this one.",
+    )
     data = models.JSONField(help_text="Servers, questions, options, effects and config templates.")
 
     class Meta:
@@ -74,27 +85,36 @@ class CriteriaSnapshot(models.Model):
         return snapshot_criteria(self.data, self.number, self.created_at)
 
 
-def record_version(CriteriaVersion, CriteriaSnapshot, row, criteria: Criteria, templates, by: str):
-    """Takes the next number for `criteria` and snapshots them, unless they equal the last snapshot. `row` is the
-    locked version row (None: there is none yet); the models are passed so that migrations can use it."""
+def record_version(
+    CriteriaVersion, CriteriaSnapshot, row, criteria: Criteria, templates, by: str, expectations=()
+) -> "CriteriaSnapshot | None":
+    """Takes the next number for `criteria` and snapshots them, with the `expectations` the change broke, unless
+    they equal the last snapshot. `row` is the locked version row (None: there is none yet); the models are
+    passed so that migrations can use it."""
     previous = CriteriaSnapshot.objects.filter(number=row.number).first() if row else None
+    broken = []
     if previous is None:
         changes = [FIRST_VERSION]
     else:
-        changes = criteria_changes(snapshot_criteria(previous.data, previous.number, None), (criteria, templates))
+        before = snapshot_criteria(previous.data, previous.number, None)
+        changes = criteria_changes(before, (criteria, templates))
         if not changes:
             return None
+        broken = record(broken_by(expectations, before[0], criteria), criteria)
     now = timezone.now()
     number = row.number + 1 if previous else row.number if row else 1
     CriteriaVersion.objects.update_or_create(pk=1, defaults={"number": number, "changed_at": now})
-    return CriteriaSnapshot.objects.create(
-        number=number,
-        created_at=now,
-        by=by or "a save outside the admin",
-        summary=summary(changes),
-        changes=changes,
-        data=snapshot_data(criteria, templates),
-    )
+    snapshot = {
+        "number": number,
+        "created_at": now,
+        "by": by or "a save outside the admin",
+        "summary": summary(changes),
+        "changes": changes,
+        "data": snapshot_data(criteria, templates),
+    }
+    if broken:  # only from migration 0010 on, whose model has the field
+        snapshot["broken_expectations"] = broken
+    return CriteriaSnapshot.objects.create(**snapshot)
 
 
 class CriteriaPart(models.Model):
@@ -136,6 +156,16 @@ class Server(CriteriaPart):
     memory_pss_mib = models.DecimalField("measured PSS (MiB)", max_digits=6, decimal_places=1)
     memory_uss_mib = models.DecimalField("measured USS (MiB)", max_digits=6, decimal_places=1)
     memory_measured_source = models.CharField(max_length=300)
+    maturity_level = models.PositiveSmallIntegerField(
+        choices=MATURITY_LEVELS.items(),
+        default=GROWING,
+        help_text="On equal points, after experimental features: the more mature server ranks first.",
+    )
+    first_release_year = models.PositiveSmallIntegerField(
+        default=2026,
+        validators=[MinValueValidator(1991), MaxValueValidator(2100)],
+        help_text="Year of its first release on PyPI: the last tie-break, the earlier release ranks first.",
+    )
 
     class Meta:
         ordering = ["position", "slug"]
@@ -181,6 +211,11 @@ class Effect(CriteriaPart):
         default=0, validators=[MinValueValidator(-MAX_POINTS), MaxValueValidator(MAX_POINTS)]
     )
     excluded = models.BooleanField(default=False, help_text="Rules the server out whatever its score.")
+    experimental = models.BooleanField(
+        default=False,
+        help_text="The server meets this answer only through a feature its authors call experimental or draft: on"
+        " equal points a server that needs none ranks first.",
+    )
     reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
@@ -289,17 +324,23 @@ def stored_criteria(version: int = 0, changed_at: datetime | None = None) -> Cri
 
 
 def read_criteria(Server, Option, version: int = 0, changed_at: datetime | None = None) -> Criteria:
-    """stored_criteria() over the models given, so that migrations can pass their historical ones."""
-    server_rows = list(Server.objects.values("pk", *ServerInfo.__dataclass_fields__))
+    """stored_criteria() over the models given, so that migrations can pass their historical ones. Models from
+    before migration 0010 have none of the tie rule's facts: their criteria broke ties by position."""
+    stored = {field.name for field in Server._meta.get_fields()}
+    tie_facts = {} if stored >= set(TIE_FACT_PLACEHOLDERS) else TIE_FACT_PLACEHOLDERS
+    server_rows = list(Server.objects.values("pk", *(set(ServerInfo.__dataclass_fields__) - set(tie_facts))))
     server_slugs = {row["pk"]: row["slug"] for row in server_rows}
     servers = tuple(
-        server_from_fields({name: row[name] for name in ServerInfo.__dataclass_fields__}) for row in server_rows
+        server_from_fields({name: row[name] for name in ServerInfo.__dataclass_fields__ if name in row} | tie_facts)
+        for row in server_rows
     )
-    return Criteria(version, changed_at, servers, _stored_questions(Option, server_slugs))
+    tie_rule = POSITION if tie_facts else MATURITY
+    return Criteria(version, changed_at, servers, _stored_questions(Option, server_slugs), tie_rule)
 
 
 def _stored_questions(Option, server_slugs: dict[int, str]) -> tuple[QuestionInfo, ...]:
     """Questions, options and effects in one query: a LEFT JOIN gives a row per (option, effect)."""
+    effect_fields = {field.name for field in Option._meta.get_field("effects").related_model._meta.get_fields()}
     rows = Option.objects.order_by("question__position", "question__slug", "position", "slug", "pk").values_list(
         "question__slug",
         "question__text",
@@ -312,13 +353,14 @@ def _stored_questions(Option, server_slugs: dict[int, str]) -> tuple[QuestionInf
         "effects__points",
         "effects__excluded",
         "effects__reason",
+        *(["effects__experimental"] if "experimental" in effect_fields else []),
     )
     questions: dict[str, tuple[str, str, dict[int, tuple]]] = {}
-    for q_slug, q_text, q_help, o_pk, o_slug, o_label, o_help, server_id, points, excluded, reason in rows:
+    for q_slug, q_text, q_help, o_pk, o_slug, o_label, o_help, server_id, *effect in rows:
         options = questions.setdefault(q_slug, (q_text, q_help, {}))[2]
         option = options.setdefault(o_pk, (o_slug, o_label, o_help, {}))
         if server_id is not None:
-            option[3][server_slugs[server_id]] = EffectInfo(points, excluded, reason)
+            option[3][server_slugs[server_id]] = EffectInfo(*effect)
     return tuple(
         QuestionInfo(q_slug, q_text, q_help, tuple(OptionInfo(*option) for option in options.values()))
         for q_slug, (q_text, q_help, options) in questions.items()
@@ -340,3 +382,58 @@ def read_templates(ConfigTemplate) -> tuple[TemplateInfo, ...]:
 
 
 TEMPLATE_INFO_FIELDS = tuple(TemplateInfo.__dataclass_fields__)
+
+
+class Expectation(models.Model):
+    """The guide's own regression test: a set of answers and the server it must recommend. Not part of the
+    criteria: editing one makes no new version."""
+
+    answers = models.CharField(
+        max_length=500,
+        help_text="As in a share link's query, e.g. framework=fastapi&async=yes. Blank: no answers at all.",
+        blank=True,
+    )
+    expected = models.CharField(
+        "expected server",
+        max_length=30,
+        blank=True,
+        help_text="The slug of the server these answers must recommend. Blank: no server may fit.",
+    )
+    note = models.CharField(max_length=300, help_text="What the expectation guards, in a sentence.")
+    source = models.CharField(
+        max_length=300, help_text="Where the expectation comes from: the article, a server's docs."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.note
+
+    def clean(self) -> None:
+        criteria = stored_criteria()
+        errors = {}
+        if self.expected and criteria.server(self.expected) is None:
+            errors["expected"] = f"No server has the slug {self.expected}."
+        try:
+            choices = parse_qsl(self.answers, strict_parsing=True) if self.answers else []
+        except ValueError:
+            choices = [("", "")]
+        unknown = [f"{q}={o}" for q, o in choices if not (question := criteria.question(q)) or not question.option(o)]
+        if unknown:
+            errors["answers"] = (
+                f"The criteria do not offer {', '.join(unknown)}. Give question=option pairs joined by &, as in a"
+                " share link, e.g. framework=fastapi&async=yes."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def as_info(self) -> ExpectationInfo:
+        return ExpectationInfo(self.answers, self.expected or None, self.note, self.source)
+
+
+def stored_expectations() -> tuple[ExpectationInfo, ...]:
+    """Every expectation, in one query."""
+    rows = Expectation.objects.order_by("position", "pk").values_list("answers", "expected", "note", "source")
+    return tuple(ExpectationInfo(answers, expected or None, note, source) for answers, expected, note, source in rows)

@@ -3,18 +3,25 @@
 Each answered option adds its points to a server, with a reason, or rules the server out. Then a server that
 cannot serve the user's app with every answered feature (decisions.appmodel) is ruled out, with the reason,
 where the criteria have not ruled it out already.
-Order: eligible servers first, then the higher score, then the lower `position` (the admin-set
-order, most established first), then the slug, so equal inputs always rank the same way.
+Order: eligible servers first, then the higher score; on equal points, the tie rule (TIE_RULE, tie_breaker):
+a server that meets every answer without an experimental feature first, then the more mature one, then the
+earlier first release, then the slug. Never the admin's list position.
 
 what_would_change(answers, criteria) -> Sensitivity: how close the call is (the margin between the first two
 eligible servers) and which single changed answer would recommend another server, or none. Pure as well.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from decisions.appmodel import app_model, unfit_reasons
-from decisions.domain import Criteria, OptionInfo, ServerInfo
+from decisions.domain import MATURITY, MATURITY_LEVELS, POSITION, Criteria, OptionInfo, ServerInfo
+
+TIE_RULE = (
+    "On equal points, a server that meets every answer without an experimental feature ranks first; then the"
+    " more mature server (proven, widely deployed, growing, maintenance only); then the one first released earlier."
+)
+POSITION_TIE_RULE = "On equal points, the server listed first in this version of the criteria ranks first."
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,7 @@ class ServerResult:
     score: int
     reasons: tuple[Reason, ...]
     excluded_because: tuple[Reason, ...]
+    experimental: tuple[Reason, ...] = ()  # the answers it meets only through an experimental feature
 
     @property
     def eligible(self) -> bool:
@@ -56,6 +64,7 @@ class Ranking:
 def rank(choices: Mapping[str, str], criteria: Criteria) -> Ranking:
     reasons: dict[str, list[Reason]] = {server.slug: [] for server in criteria.servers}
     exclusions: dict[str, list[Reason]] = {server.slug: [] for server in criteria.servers}
+    experimental: dict[str, list[Reason]] = {server.slug: [] for server in criteria.servers}
     for question in criteria.questions:
         option = question.option(choices.get(question.slug, ""))
         if option is None:
@@ -66,6 +75,8 @@ def rank(choices: Mapping[str, str], criteria: Criteria) -> Ranking:
             points = 0 if effect.excluded else effect.points
             reason = Reason(question.slug, option.slug, effect.reason, points, question.text, option.label)
             (exclusions if effect.excluded else reasons)[server_slug].append(reason)
+            if effect.experimental:
+                experimental[server_slug].append(reason)
     app = app_model(choices)
     for server_slug, excluded in exclusions.items():
         if not excluded:
@@ -76,11 +87,41 @@ def rank(choices: Mapping[str, str], criteria: Criteria) -> Ranking:
             score=sum(reason.points for reason in reasons[server.slug]),
             reasons=tuple(reasons[server.slug]),
             excluded_because=tuple(exclusions[server.slug]),
+            experimental=tuple(experimental[server.slug]),
         )
         for server in criteria.servers
     ]
-    results.sort(key=lambda r: (not r.eligible, -r.score, r.server.position, r.server.slug))
+    order = tie_order(criteria)
+    results.sort(key=lambda r: (not r.eligible, -r.score, bool(r.experimental), order[r.server.slug]))
     return Ranking(tuple(results))
+
+
+def tie_order(criteria: Criteria) -> dict[str, int]:
+    """Each server's place among servers on equal points that need no experimental feature (0 first): by
+    maturity, then the first release, then the slug; in a format 1 snapshot, by position as it was then."""
+    if criteria.tie_rule == POSITION:
+        key = lambda server: (server.position, server.slug)  # noqa: E731
+    else:
+        key = lambda server: (server.maturity_level, server.first_release_year, server.slug)  # noqa: E731
+    return {server.slug: place for place, server in enumerate(sorted(criteria.servers, key=key))}
+
+
+def tie_breaker(first: ServerResult, second: ServerResult, criteria: Criteria) -> str:
+    """Why `first` ranks above `second` on equal points, in words: the step of the tie rule that decided."""
+    a, b = first.server, second.server
+    if criteria.tie_rule == POSITION:
+        return f"{a.name} was listed before {b.name} in this version of the criteria."
+    if not first.experimental and second.experimental:
+        return f"{b.name} needs an experimental feature for “{second.experimental[0].option_label}”, {a.name} does not."
+    if a.maturity_level != b.maturity_level:
+        return f"{a.name} is {_maturity(a)}, {b.name} {_maturity(b)}."
+    if a.first_release_year != b.first_release_year:
+        return f"{a.name} was first released in {a.first_release_year}, {b.name} in {b.first_release_year}."
+    return "the two are equal on every other step, and the name decides."
+
+
+def _maturity(server: ServerInfo) -> str:
+    return MATURITY_LEVELS[server.maturity_level].partition(":")[0]
 
 
 def _reason(criteria: Criteria, question_slug: str, option_slug: str, text: str) -> Reason:
@@ -114,6 +155,8 @@ class Change:
 class Sensitivity:
     ranking: Ranking  # of the answers as given
     changes: tuple[Change, ...]  # in question order, then option order, then "unanswered"
+    tie_break: str  # when the first two eligible servers tie on points: the step of the tie rule that decided
+    tie_rule: str  # the whole rule, stated
 
     @property
     def leader(self) -> ServerResult | None:
@@ -136,6 +179,10 @@ class Sensitivity:
         return self.margin is not None and self.margin <= CLOSE_CALL_POINTS
 
     @property
+    def tied(self) -> bool:
+        return self.margin == 0
+
+    @property
     def lead(self) -> str:
         """How close the call is, in words; "" when no server fits."""
         leader, runner_up, margin = self.leader, self.runner_up, self.margin
@@ -145,11 +192,36 @@ class Sensitivity:
             return f"Only {leader.server.name} fits every answer."
         if margin == 0:
             return (
-                f"A close call: {leader.server.name} and {runner_up.server.name} both score {leader.score:+d};"
-                f" {leader.server.name} ranks first as the more established server."
+                f"Tied on points: {leader.server.name} and {runner_up.server.name} both score {leader.score:+d}."
+                f" The tie rule puts {leader.server.name} first: {self.tie_break}"
             )
         lead = f"{leader.server.name} leads {runner_up.server.name} by {margin} point{'' if margin == 1 else 's'}."
         return f"A close call: {lead}" if self.close_call else lead
+
+
+@dataclass
+class Tally:
+    """Per server: the answers' points, how many rule it out, how many it meets only experimentally."""
+
+    scores: dict[str, int]
+    exclusions: dict[str, int]
+    experimental: dict[str, int]
+
+    def copy(self) -> "Tally":
+        return Tally(dict(self.scores), dict(self.exclusions), dict(self.experimental))
+
+    def add(self, option: OptionInfo | None, sign: int = 1) -> None:
+        """Adds (sign 1) or takes back (-1) an answered option's effects, as rank() counts them."""
+        if option is None:
+            return
+        for server_slug, effect in option.effects.items():
+            if server_slug in self.scores:
+                if effect.excluded:
+                    self.exclusions[server_slug] += sign
+                else:
+                    self.scores[server_slug] += sign * effect.points
+                if effect.experimental:
+                    self.experimental[server_slug] += sign
 
 
 def what_would_change(choices: Mapping[str, str], criteria: Criteria) -> Sensitivity:
@@ -159,11 +231,11 @@ def what_would_change(choices: Mapping[str, str], criteria: Criteria) -> Sensiti
     effects swapped, not ranked whole: the same order as rank(), without building its reasons."""
     ranking = rank(choices, criteria)
     recommended = _slug(ranking)
-    scores = {server.slug: 0 for server in criteria.servers}
-    exclusions = dict(scores)
+    zero = {server.slug: 0 for server in criteria.servers}
+    tally = Tally(dict(zero), dict(zero), dict(zero))
     for question in criteria.questions:
-        _tally(question.option(choices.get(question.slug, "")), 1, scores, exclusions)
-    tie_order = sorted(criteria.servers, key=lambda s: (s.position, s.slug))
+        tally.add(question.option(choices.get(question.slug, "")))
+    order = tie_order(criteria)
     changes = []
     for question in criteria.questions:
         current = question.option(choices.get(question.slug, ""))
@@ -171,39 +243,32 @@ def what_would_change(choices: Mapping[str, str], criteria: Criteria) -> Sensiti
         if current is not None:
             alternatives.append(None)
         others = {slug: option for slug, option in choices.items() if slug != question.slug}
-        unanswered_scores, unanswered_exclusions = dict(scores), dict(exclusions)
-        _tally(current, -1, unanswered_scores, unanswered_exclusions)
+        unanswered = tally.copy()
+        unanswered.add(current, -1)
         for option in alternatives:
-            changed_scores, changed_exclusions = dict(unanswered_scores), dict(unanswered_exclusions)
-            _tally(option, 1, changed_scores, changed_exclusions)
+            changed_tally = unanswered.copy()
+            changed_tally.add(option)
             changed = others | {question.slug: option.slug} if option else others
-            best = _best(changed, changed_scores, changed_exclusions, tie_order)
+            best = _best(changed, changed_tally, criteria, order)
             if (best.slug if best else None) != recommended:
                 slug, label = (option.slug, option.label) if option else (None, "")
                 changes.append(Change(question.slug, slug, question.text, label, best))
-    return Sensitivity(ranking, tuple(changes))
+    rule = TIE_RULE if criteria.tie_rule == MATURITY else POSITION_TIE_RULE
+    sensitivity = Sensitivity(ranking, tuple(changes), "", rule)
+    if sensitivity.tied:
+        sensitivity = replace(sensitivity, tie_break=tie_breaker(sensitivity.leader, sensitivity.runner_up, criteria))
+    return sensitivity
 
 
-def _tally(option: OptionInfo | None, sign: int, scores: dict[str, int], exclusions: dict[str, int]) -> None:
-    """Adds (sign 1) or takes back (-1) an answered option's points and exclusions, as rank() counts them."""
-    if option is None:
-        return
-    for server_slug, effect in option.effects.items():
-        if server_slug in scores:
-            if effect.excluded:
-                exclusions[server_slug] += sign
-            else:
-                scores[server_slug] += sign * effect.points
-
-
-def _best(
-    choices: Mapping[str, str], scores: dict[str, int], exclusions: dict[str, int], tie_order: list[ServerInfo]
-) -> ServerInfo | None:
-    """rank()'s recommended server for these tallies: the first in its order that nothing rules out. `tie_order`
-    is the servers by position and slug, which a stable sort by score keeps among equal scores."""
+def _best(choices: Mapping[str, str], tally: Tally, criteria: Criteria, order: dict[str, int]) -> ServerInfo | None:
+    """rank()'s recommended server for this tally: the first in rank()'s order that nothing rules out."""
     app = app_model(choices)
-    for server in sorted(tie_order, key=lambda s: -scores[s.slug]):
-        if not exclusions[server.slug] and not unfit_reasons(server.slug, app, choices):
+    ranked = sorted(
+        criteria.servers,
+        key=lambda s: (-tally.scores[s.slug], tally.experimental[s.slug] > 0, order[s.slug]),
+    )
+    for server in ranked:
+        if not tally.exclusions[server.slug] and not unfit_reasons(server.slug, app, choices):
             return server
     return None
 

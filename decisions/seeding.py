@@ -27,10 +27,12 @@ SERVER_FIELDS = (
     "memory_pss_mib",
     "memory_uss_mib",
     "memory_measured_source",
+    "maturity_level",
+    "first_release_year",
 )
 QUESTION_FIELDS = ("slug", "text", "help_text", "position")
 OPTION_FIELDS = ("slug", "label", "help_text", "position")
-EFFECT_FIELDS = ("points", "excluded", "reason")
+EFFECT_FIELDS = ("points", "excluded", "reason", "experimental")
 TEMPLATE_FIELDS = ("name", "filename", "servers", "deploys", "content_type", "position", "body")
 
 
@@ -83,7 +85,8 @@ def replace_criteria(data: dict, Server, Question, Option, Effect) -> None:
     servers = {}
     for index, row in enumerate(_list(data, "servers", "criteria")):
         where = f"servers[{index}]"
-        servers[_get(row, "slug", where)] = _save(Server(**_fields(row, SERVER_FIELDS, where)), where)
+        fields = _fields(row, SERVER_FIELDS, where, Server)
+        servers[_get(row, "slug", where)] = _save(Server(**fields), where)
     for q_index, question_row in enumerate(_list(data, "questions", "criteria")):
         where = f"questions[{q_index}] ({question_row.get('slug', '?')})"
         question = _save(Question(**_fields(question_row, QUESTION_FIELDS, where)), where)
@@ -98,7 +101,9 @@ def replace_criteria(data: dict, Server, Question, Option, Effect) -> None:
                 if server_slug not in servers:
                     raise InvalidCriteria(f"{effect_where}: no server has the slug {server_slug!r}")
                 effect = Effect(
-                    option=option, server=servers[server_slug], **_fields(effect_row, EFFECT_FIELDS, effect_where)
+                    option=option,
+                    server=servers[server_slug],
+                    **_fields(effect_row, EFFECT_FIELDS, effect_where, Effect),
                 )
                 _save(effect, effect_where)
 
@@ -113,12 +118,16 @@ def _save(instance, where: str):
     return instance
 
 
-def _fields(row, names: tuple[str, ...], where: str) -> dict:
+def _fields(row, names: tuple[str, ...], where: str, model=None) -> dict:
+    """The row's values of `names`; with a model, only of the fields it has (a migration's historical model may
+    predate a field that a later migration fills)."""
     if not isinstance(row, dict):
         raise InvalidCriteria(f"{where}: expected an object")
     unknown = set(row) - set(names) - {"options", "effects"}
     if unknown:
         raise InvalidCriteria(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    if model is not None:
+        names = tuple(name for name in names if any(field.name == name for field in model._meta.get_fields()))
     return {name: _get(row, name, where) for name in names}
 
 

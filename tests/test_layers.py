@@ -21,6 +21,7 @@ LAYERS = (
             "decisions.answers",
             "decisions.appmodel",
             "decisions.scoring",
+            "decisions.expectations",
             "decisions.sharing",
             "decisions.seeding",
             "decisions.history",

@@ -1,7 +1,7 @@
 import pytest
 
 from decisions.models import CriteriaVersion
-from decisions.scoring import Sensitivity, rank
+from decisions.scoring import TIE_RULE, Sensitivity, rank
 
 pytestmark = pytest.mark.django_db
 
@@ -112,7 +112,11 @@ def test_it_says_how_close_the_call_is(client):
     )
     assert '<p class="lead-margin">Uvicorn leads Hypercorn by 3 points.</p>' in section
     section = what_would_change(client.get("/recommend/").content.decode())
-    assert '<p class="lead-margin close-call">A close call: Gunicorn and Uvicorn both score +0;' in section
+    assert (
+        '<p class="lead-margin close-call">Tied on points: Gunicorn and Uvicorn both score +0. The tie rule puts'
+        " Gunicorn first: Gunicorn is proven, Uvicorn widely deployed.</p>" in section
+    )
+    assert f'<p class="muted tie-rule">{TIE_RULE}</p>' in section
 
 
 def test_it_links_each_answer_that_would_flip_the_recommendation_to_that_result(client):
@@ -143,7 +147,7 @@ def test_it_says_so_when_no_single_answer_changes_the_recommendation(client, mon
     # No seeded answer set keeps every single change from flipping the result (leaving the framework unanswered or
     # answering Django over HTTP/3 flips most), so this renders a sensitivity without changes.
     monkeypatch.setattr(
-        "decisions.views.what_would_change", lambda choices, criteria: Sensitivity(rank(choices, criteria), ())
+        "decisions.views.what_would_change", lambda choices, criteria: Sensitivity(rank(choices, criteria), (), "", "")
     )
     section = what_would_change(client.get("/recommend/?framework=flask").content.decode())
     assert "No single answer, changed or left unanswered, would recommend another server." in section

@@ -105,7 +105,8 @@ def test_it_skips_ruled_out_servers_when_measuring_the_margin():
         (
             {},
             0,
-            "A close call: Gunicorn and Uvicorn both score +0; Gunicorn ranks first as the more established server.",
+            "Tied on points: Gunicorn and Uvicorn both score +0. The tie rule puts Gunicorn first: Gunicorn is proven,"
+            " Uvicorn widely deployed.",
         ),
         ({"framework": "fastapi", "async": "no"}, 1, "A close call: Gunicorn leads Uvicorn by 1 point."),
     ],
