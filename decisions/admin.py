@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -14,13 +14,24 @@ from decisions import store
 from decisions.configs import render as configs
 from decisions.configs.plan import plan_for
 from decisions.configs.validate import validate
-from decisions.forms import ADDED, REMOVED, ConfigTemplateForm, EffectChange, PreviewForm, ScoringMatrixForm
+from decisions.edits import HeldEdit, held_edit
+from decisions.expectations import check
+from decisions.forms import (
+    ADDED,
+    REMOVED,
+    ConfigTemplateForm,
+    EffectChange,
+    ExpectationForm,
+    PreviewForm,
+    ScoringMatrixForm,
+)
 from decisions.models import (
     MAX_POINTS,
     ConfigTemplate,
     CriteriaSnapshot,
     CriteriaVersion,
     Effect,
+    Expectation,
     Option,
     Question,
     Server,
@@ -53,6 +64,71 @@ class VersionedMixin:
             return super().delete_view(request, *args, **kwargs)
 
 
+class GuardedEditMixin(VersionedMixin):
+    """A criteria edit (an object with its inlines, or a deletion) is tried before it is kept (decisions.edits):
+    a preview, or an edit that breaks an expectation without "save anyway", is rolled back and the form shown
+    again with its report."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method != "POST":
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        response = None
+
+        def save() -> bool:
+            nonlocal response
+            response = super(GuardedEditMixin, self).changeform_view(request, object_id, form_url, extra_context)
+            return response.status_code == 302
+
+        try:
+            held_edit(request, editor(request), save)
+        except HeldEdit as held:
+            _forget_messages(request)
+            request.criteria_hold = held.report  # the second pass's form shows the report as its error
+            extra_context = (extra_context or {}) | {"criteria_hold": held.report}
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        return response
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        return super().render_change_form(request, context | {"criteria_edit": True}, *args, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        report = getattr(request, "criteria_hold", None)
+        if report is None:
+            return form
+
+        class HeldForm(form):
+            def clean(self):
+                super().clean()
+                raise forms.ValidationError(report.message)
+
+        return HeldForm
+
+    def delete_view(self, request, object_id, extra_context=None):
+        if request.method != "POST":
+            return super().delete_view(request, object_id, extra_context)
+        response = None
+
+        def delete() -> bool:
+            nonlocal response
+            response = super(GuardedEditMixin, self).delete_view(request, object_id, extra_context)
+            return response.status_code == 302
+
+        try:
+            held_edit(request, editor(request), delete)
+        except HeldEdit as held:
+            _forget_messages(request)
+            request.method, request.POST = "GET", QueryDict()  # the confirmation page again, with the report
+            return super().delete_view(request, object_id, (extra_context or {}) | {"criteria_hold": held.report})
+        return response
+
+
+def _forget_messages(request: HttpRequest) -> None:
+    """Drops the "changed successfully" that a rolled-back save queued."""
+    for _ in messages.get_messages(request):
+        pass
+
+
 class LabelledPositionMixin:
     """Names the list's editable position inputs for screen readers (Django leaves them without a label)."""
 
@@ -64,7 +140,7 @@ class LabelledPositionMixin:
 
 
 @admin.register(Server)
-class ServerAdmin(LabelledPositionMixin, VersionedMixin, admin.ModelAdmin):
+class ServerAdmin(LabelledPositionMixin, GuardedEditMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "slug",
@@ -93,6 +169,7 @@ class ServerAdmin(LabelledPositionMixin, VersionedMixin, admin.ModelAdmin):
                 )
             },
         ),
+        ("Ties on points", {"fields": ("maturity_level", "first_release_year")}),
     )
 
 
@@ -104,7 +181,7 @@ class OptionInline(admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(LabelledPositionMixin, VersionedMixin, admin.ModelAdmin):
+class QuestionAdmin(LabelledPositionMixin, GuardedEditMixin, admin.ModelAdmin):
     list_display = ("text", "slug", "option_count", "position", "scoring_link")
     list_editable = ("position",)
     search_fields = ("text", "slug", "help_text", "options__label", "options__slug")
@@ -146,16 +223,27 @@ class QuestionAdmin(LabelledPositionMixin, VersionedMixin, admin.ModelAdmin):
             question=question,
             servers=list(Server.objects.order_by("position", "slug")),
         )
+        report = None
         if form.is_bound and form.is_valid():
-            with one_version_bump(editor(request)):
-                changes = form.save()
+            changes = []
+
+            def save() -> bool:
+                changes.extend(form.save())
                 self._log_matrix_changes(request, question, changes)
-            if changes:
-                messages.success(request, f"Saved {len(changes)} change(s) to the scoring of “{question}”.")
+                return bool(changes)
+
+            try:
+                held_edit(request, editor(request), save)
+            except HeldEdit as held:
+                report = held.report
             else:
-                messages.info(request, "Nothing changed.")
-            return HttpResponseRedirect(request.path)
+                if changes:
+                    messages.success(request, f"Saved {len(changes)} change(s) to the scoring of “{question}”.")
+                else:
+                    messages.info(request, "Nothing changed.")
+                return HttpResponseRedirect(request.path)
         ctx = self.admin_site.each_context(request) | {
+            "criteria_hold": report,
             "title": f"Scoring: {question.text}",
             "question": question,
             "form": form,
@@ -181,9 +269,16 @@ class QuestionAdmin(LabelledPositionMixin, VersionedMixin, admin.ModelAdmin):
         self.log_change(request, question, f"Changed scoring: {'; '.join(change.summary for change in changes)}")
 
 
+class EffectInline(admin.TabularInline):
+    model = Effect
+    fields = ("server", "points", "excluded", "experimental", "reason")
+    extra = 0
+    ordering = ("server__position", "server__slug")
+
+
 @admin.register(Option)
-class OptionAdmin(VersionedMixin, admin.ModelAdmin):
-    """Options at a glance: one row per option, one column per server's effect."""
+class OptionAdmin(GuardedEditMixin, admin.ModelAdmin):
+    """Options at a glance: one row per option, one column per server's effect; an option's page edits its effects."""
 
     list_display = ("__str__", "label", "question", "position")
     list_filter = ("question",)
@@ -191,6 +286,7 @@ class OptionAdmin(VersionedMixin, admin.ModelAdmin):
     ordering = ("question__position", "position", "slug")
     list_select_related = ("question",)
     fields = ("question", "slug", "label", "help_text", "position")
+    inlines = (EffectInline,)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("effects__server")
@@ -215,13 +311,13 @@ class OptionAdmin(VersionedMixin, admin.ModelAdmin):
 
 
 @admin.register(Effect)
-class EffectAdmin(VersionedMixin, admin.ModelAdmin):
-    list_display = ("option", "server", "points", "excluded", "reason")
+class EffectAdmin(GuardedEditMixin, admin.ModelAdmin):
+    list_display = ("option", "server", "points", "excluded", "experimental", "reason")
     list_filter = ("option__question", "server", "excluded")
     search_fields = ("reason", "option__slug", "option__label", "server__name")
     list_select_related = ("option__question", "server")
     ordering = ("option__question__position", "option__position", "server__position")
-    fields = ("option", "server", "points", "excluded", "reason")
+    fields = ("option", "server", "points", "excluded", "experimental", "reason")
 
 
 @admin.register(ConfigTemplate)
@@ -301,6 +397,32 @@ class ConfigTemplateAdmin(LabelledPositionMixin, VersionedMixin, admin.ModelAdmi
         return TemplateResponse(request, "admin/decisions/configtemplate/preview.html", ctx)
 
 
+@admin.register(Expectation)
+class ExpectationAdmin(admin.ModelAdmin):
+    """The guide's own regression tests, each checked against the current criteria as the list is shown."""
+
+    form = ExpectationForm
+    list_display = ("note", "answers", "expected_shown", "verdict", "position")
+    list_editable = ("position",)
+    search_fields = ("note", "answers", "source", "expected")
+    fields = ("answers", "expected", "note", "source", "position", "verdict")
+    readonly_fields = ("verdict",)
+
+    @admin.display(description="expects", ordering="expected")
+    def expected_shown(self, expectation: Expectation) -> str:
+        server = store.current().server(expectation.expected) if expectation.expected else None
+        return server.name if server else expectation.expected or "no server fits"
+
+    @admin.display(description="under the current criteria")
+    def verdict(self, expectation: Expectation) -> str:
+        if expectation.pk is None:
+            return "Save it to check it."
+        verdict = check(expectation.as_info(), store.current())
+        if verdict.passed:
+            return format_html('<span class="verdict-pass">{}</span>', "✓ passes")
+        return format_html('<span class="verdict-fail">{}</span>: {}', "✗ fails", verdict.why)
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Shown, never added, changed or deleted, not even by a superuser: the site keeps these rows itself."""
 
@@ -325,9 +447,18 @@ class CriteriaSnapshotAdmin(ReadOnlyAdmin):
 
     list_display = ("number", "created_at", "by", "summary")
     search_fields = ("summary", "by")
-    fields = ("number", "created_at", "by", "summary", "changes_shown", "data")
+    fields = ("number", "created_at", "by", "summary", "changes_shown", "broken_shown", "data")
     readonly_fields = fields
 
     @admin.display(description="what changed")
     def changes_shown(self, snapshot: CriteriaSnapshot) -> str:
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((line,) for line in snapshot.changes)))
+
+    @admin.display(description="expectations it broke")
+    def broken_shown(self, snapshot: CriteriaSnapshot) -> str:
+        lines = ((line,) for line in snapshot.broken_expectations)
+        return (
+            format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", lines))
+            if snapshot.broken_expectations
+            else "none"
+        )

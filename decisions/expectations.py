@@ -21,7 +21,7 @@ class ExpectationInfo:
         return dict(parse_qsl(self.answers))
 
     def label(self, criteria: Criteria) -> str:
-        return f"{self.answers or 'no answers'} → {_name(criteria, self.expected)}"
+        return f"{self.answers or 'no answers'} → {server_name(criteria, self.expected)}"
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def _why(expectation: ExpectationInfo, ranking: Ranking, criteria: Criteria) -> 
     if expectation.expected and wanted is None:
         return f"No server has the slug {expectation.expected} any more."
     if winner is None:
-        return f"No server fits: {_name(criteria, wanted.server.slug)} is ruled out ({_exclusions(wanted)})."
+        return f"No server fits: {server_name(criteria, wanted.server.slug)} is ruled out ({_exclusions(wanted)})."
     got = f"{winner.server.name} is recommended ({winner.score:+d})"
     if wanted is None:
         return f"{got}, where no server should fit."
@@ -104,7 +104,7 @@ def _deciding(winner: ServerResult, wanted: ServerResult) -> str:
     return f"Deciding answers: {shown}." if shown else ""
 
 
-def _name(criteria: Criteria, slug: str | None) -> str:
+def server_name(criteria: Criteria, slug: str | None) -> str:
     if slug is None:
         return "no server fits"
     server = criteria.server(slug)

@@ -9,7 +9,7 @@ from decisions import store
 from decisions.answers import Answers, FieldError
 from decisions.configs.render import SAMPLE_ANSWERS, deploy_targets, sample_answers
 from decisions.domain import Criteria, TemplateInfo
-from decisions.models import MAX_POINTS, ConfigTemplate, Effect, Option, Question, Server
+from decisions.models import MAX_POINTS, ConfigTemplate, Effect, Expectation, Option, Question, Server
 from decisions.signals import one_version_bump
 
 ADDED, CHANGED, REMOVED = "added", "changed", "removed"
@@ -58,6 +58,11 @@ class ScoringMatrixForm(forms.Form):
                     initial=effect.excluded if effect else False,
                     label=f"{option.label} rules out {server.name}",
                 )
+                self.fields[f"experimental-{key}"] = forms.BooleanField(
+                    required=False,
+                    initial=effect.experimental if effect else False,
+                    label=f"{server.name} needs an experimental feature for {option.label}",
+                )
                 self.fields[f"reason-{key}"] = ReasonField(
                     required=False,
                     max_length=300,
@@ -80,6 +85,7 @@ class ScoringMatrixForm(forms.Form):
                         "server": server,
                         "points": self[f"points-{key}"],
                         "excluded": self[f"excluded-{key}"],
+                        "experimental": self[f"experimental-{key}"],
                         "reason": self[f"reason-{key}"],
                     }
                 )
@@ -97,6 +103,7 @@ class ScoringMatrixForm(forms.Form):
                     server=server,
                     points=cleaned[f"points-{key}"],
                     excluded=cleaned[f"excluded-{key}"],
+                    experimental=cleaned[f"experimental-{key}"],
                     reason=cleaned[f"reason-{key}"].strip(),
                 )
                 try:
@@ -116,9 +123,10 @@ class ScoringMatrixForm(forms.Form):
                 key = self._key(option, server)
                 points = self.cleaned_data[f"points-{key}"]
                 excluded = self.cleaned_data[f"excluded-{key}"]
+                experimental = self.cleaned_data[f"experimental-{key}"]
                 reason = self.cleaned_data[f"reason-{key}"].strip()
                 effect = self.effects.get((option.pk, server.pk))
-                empty = not points and not excluded and not reason
+                empty = not points and not excluded and not experimental and not reason
                 if effect is None and empty:
                     continue
                 if effect is not None and empty:
@@ -126,13 +134,17 @@ class ScoringMatrixForm(forms.Form):
                     Effect.objects.filter(pk=effect.pk).delete()
                     changes.append(EffectChange(effect, REMOVED, f"{option.slug} × {server.slug}: removed", ""))
                     continue
-                if effect is not None and (effect.points, effect.excluded, effect.reason) == (points, excluded, reason):
+                values = (points, excluded, experimental, reason)
+                if (
+                    effect is not None
+                    and (effect.points, effect.excluded, effect.experimental, effect.reason) == values
+                ):
                     continue
                 action = ADDED if effect is None else CHANGED
                 effect = effect or Effect(option=option, server=server)
-                effect.points, effect.excluded, effect.reason = points, excluded, reason
+                effect.points, effect.excluded, effect.experimental, effect.reason = values
                 effect.save()
-                summary = "ruled out" if excluded else f"{points:+d}"
+                summary = ("ruled out" if excluded else f"{points:+d}") + (", experimental" if experimental else "")
                 changes.append(
                     EffectChange(
                         effect,
@@ -142,6 +154,21 @@ class ScoringMatrixForm(forms.Form):
                     )
                 )
         return changes
+
+
+class ExpectationForm(forms.ModelForm):
+    """An expectation's server is one of the current servers, or none."""
+
+    expected = forms.ChoiceField(required=False, label="Expected server")
+
+    class Meta:
+        model = Expectation
+        fields = ("answers", "expected", "note", "source", "position")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        servers = [(server.slug, server.name) for server in store.current().servers]
+        self.fields["expected"].choices = [("", "no server fits"), *servers]
 
 
 class ConfigTemplateForm(forms.ModelForm):

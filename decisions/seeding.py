@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from decisions.domain import split_slugs
 
 DEFAULT_CRITERIA = Path(__file__).parent / "seed" / "criteria.json"
+DEFAULT_EXPECTATIONS = Path(__file__).parent / "seed" / "expectations.json"
 SERVER_FIELDS = (
     "slug",
     "name",
@@ -42,6 +43,11 @@ class InvalidCriteria(Exception):
 
 def default_criteria() -> dict:
     return json.loads(DEFAULT_CRITERIA.read_text())
+
+
+def default_expectations() -> list[dict]:
+    """The seeded expectations: answers, the expected server's slug (None: no server fits), a note, a source."""
+    return json.loads(DEFAULT_EXPECTATIONS.read_text())
 
 
 def export_criteria(Server, Question, Option, Effect, ConfigTemplate) -> dict:

@@ -63,7 +63,7 @@ def version(number: int) -> tuple[Criteria, tuple[TemplateInfo, ...]] | None:
 
 def changelog() -> list[CriteriaSnapshot]:
     """Every version's number, date and changes, newest first, without the snapshots' data."""
-    return list(CriteriaSnapshot.objects.only("number", "created_at", "summary", "changes"))
+    return list(CriteriaSnapshot.objects.only("number", "created_at", "summary", "changes", "broken_expectations"))
 
 
 def current_templates(criteria: Criteria) -> tuple[TemplateInfo, ...]:

@@ -20,9 +20,10 @@ MODEL_CLASSES = {
 }
 
 
-def matrix_data(question: Question) -> dict:
-    """The scoring matrix form as the page renders it, ready to post back."""
-    data = {}
+def matrix_data(question: Question, save_anyway: bool = True) -> dict:
+    """The scoring matrix form as the page renders it, ready to post back. Tests that edit the criteria for another
+    reason save anyway an edit that breaks an expectation; tests/test_expectations.py tests that hold."""
+    data = {"_save_anyway": "1"} if save_anyway else {}
     for option in question.options.all():
         for server in Server.objects.all():
             effect = Effect.objects.filter(option=option, server=server).first()
@@ -30,6 +31,8 @@ def matrix_data(question: Question) -> dict:
             data[f"points-{key}"] = effect.points if effect else 0
             if effect and effect.excluded:
                 data[f"excluded-{key}"] = "on"
+            if effect and effect.experimental:
+                data[f"experimental-{key}"] = "on"
             data[f"reason-{key}"] = effect.reason if effect else ""
     return data
 

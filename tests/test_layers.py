@@ -30,7 +30,7 @@ LAYERS = (
     ("configs", ("decisions.configs", "decisions.charts", "decisions.decision_record")),
     ("models", ("decisions.models",)),
     ("store", ("decisions.store", "decisions.signals")),
-    ("forms", ("decisions.forms",)),
+    ("forms", ("decisions.forms", "decisions.edits")),
     (
         "web",
         (

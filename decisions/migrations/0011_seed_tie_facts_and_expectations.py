@@ -7,15 +7,10 @@
 Servers and effects an admin added keep the defaults: growing, and not experimental.
 """
 
-import json
-from pathlib import Path
-
 from django.db import migrations
 
 from decisions.models import read_criteria, read_templates, record_version
-from decisions.seeding import default_criteria
-
-EXPECTATIONS = Path(__file__).parent.parent / "seed" / "expectations.json"
+from decisions.seeding import default_criteria, default_expectations
 
 
 def seed(apps, schema_editor):
@@ -33,7 +28,7 @@ def seed(apps, schema_editor):
                     Effect.objects.filter(
                         option__question__slug=question["slug"], option__slug=option["slug"], server__slug=server
                     ).update(experimental=True)
-    for position, row in enumerate(json.loads(EXPECTATIONS.read_text())):
+    for position, row in enumerate(default_expectations()):
         Expectation.objects.create(
             answers=row["answers"],
             expected=row["expected"] or "",
