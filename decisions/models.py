@@ -9,6 +9,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from decisions.configs.render import ConfigError, check_template
+from decisions.contract import DEPLOY
 from decisions.domain import (
     GROWING,
     MATURITY,
@@ -280,7 +281,7 @@ class ConfigTemplate(CriteriaPart):
         unknown_servers = set(split_slugs(self.servers)) - set(Server.objects.values_list("slug", flat=True))
         if unknown_servers:
             errors["servers"] = f"Unknown server: {', '.join(sorted(unknown_servers))}."
-        targets = Option.objects.filter(question__slug="deploy").values_list("slug", flat=True)
+        targets = Option.objects.filter(question__slug=DEPLOY).values_list("slug", flat=True)
         unknown_targets = set(split_slugs(self.deploys)) - set(targets)
         if unknown_targets:
             errors["deploys"] = (

@@ -310,7 +310,7 @@ def test_it_saves_a_valid_template_and_the_next_download_uses_it(admin_client, c
 def test_it_previews_a_template_with_the_real_validators_verdict(admin_client):
     template = ConfigTemplate.objects.get(filename="gunicorn.conf.py")
     url = reverse("admin:decisions_configtemplate_preview", args=[template.pk])
-    html = admin_client.get(url, {"server": "gunicorn", "deploy": "docker", "sample": 1}).content.decode()
+    html = admin_client.get(url, {"server": "gunicorn", "target": "docker", "sample": 1}).content.decode()
     assert "worker_class" in html
     assert "✓ Valid" in html and "gunicorn" in html
 
@@ -320,7 +320,7 @@ def test_it_shows_a_failing_verdict_for_a_template_that_renders_an_invalid_file(
     template.body = template.body + "worker_clas = 'sync'\n"  # compiles and renders, but Gunicorn has no such setting
     template.save()
     url = reverse("admin:decisions_configtemplate_preview", args=[template.pk])
-    html = admin_client.get(url, {"server": "gunicorn", "deploy": "systemd", "sample": 0}).content.decode()
+    html = admin_client.get(url, {"server": "gunicorn", "target": "systemd", "sample": 0}).content.decode()
     assert "✕ Not valid" in html and "worker_clas" in html
 
 
