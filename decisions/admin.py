@@ -25,6 +25,7 @@ from decisions.models import (
     Question,
     Server,
 )
+from decisions.protection import ContractAdminMixin, ContractInlineMixin
 from decisions.signals import one_version_bump
 
 admin.site.site_header = "Serverwise admin"
@@ -64,7 +65,7 @@ class LabelledPositionMixin:
 
 
 @admin.register(Server)
-class ServerAdmin(LabelledPositionMixin, VersionedMixin, admin.ModelAdmin):
+class ServerAdmin(ContractAdminMixin, LabelledPositionMixin, VersionedMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "slug",
@@ -96,7 +97,7 @@ class ServerAdmin(LabelledPositionMixin, VersionedMixin, admin.ModelAdmin):
     )
 
 
-class OptionInline(admin.TabularInline):
+class OptionInline(ContractInlineMixin, admin.TabularInline):
     model = Option
     fields = ("position", "slug", "label", "help_text")
     extra = 0
@@ -104,7 +105,7 @@ class OptionInline(admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(LabelledPositionMixin, VersionedMixin, admin.ModelAdmin):
+class QuestionAdmin(ContractAdminMixin, LabelledPositionMixin, VersionedMixin, admin.ModelAdmin):
     list_display = ("text", "slug", "option_count", "position", "scoring_link")
     list_editable = ("position",)
     search_fields = ("text", "slug", "help_text", "options__label", "options__slug")
@@ -182,7 +183,7 @@ class QuestionAdmin(LabelledPositionMixin, VersionedMixin, admin.ModelAdmin):
 
 
 @admin.register(Option)
-class OptionAdmin(VersionedMixin, admin.ModelAdmin):
+class OptionAdmin(ContractAdminMixin, VersionedMixin, admin.ModelAdmin):
     """Options at a glance: one row per option, one column per server's effect."""
 
     list_display = ("__str__", "label", "question", "position")

@@ -30,6 +30,7 @@ from decisions.domain import (
 )
 from decisions.expectations import ExpectationInfo, broken_by, record
 from decisions.history import FIRST_VERSION, criteria_changes, summary
+from decisions.protection import ContractedRow
 
 MAX_POINTS = 10
 
@@ -134,7 +135,7 @@ class CriteriaPart(models.Model):
             return super().delete(*args, **kwargs)
 
 
-class Server(CriteriaPart):
+class Server(ContractedRow, CriteriaPart):
     slug = models.SlugField(unique=True, max_length=30, validators=[slug_validator])
     name = models.CharField(max_length=60)
     position = models.PositiveSmallIntegerField(
@@ -175,7 +176,7 @@ class Server(CriteriaPart):
         return self.name
 
 
-class Question(CriteriaPart):
+class Question(ContractedRow, CriteriaPart):
     slug = models.SlugField(unique=True, max_length=30, validators=[slug_validator])
     text = models.CharField(max_length=200)
     help_text = models.TextField(blank=True)
@@ -188,7 +189,7 @@ class Question(CriteriaPart):
         return self.text
 
 
-class Option(CriteriaPart):
+class Option(ContractedRow, CriteriaPart):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
     slug = models.SlugField(max_length=30, validators=[slug_validator])
     label = models.CharField(max_length=120)

@@ -29,7 +29,7 @@ LAYERS = (
         ),
     ),
     ("configs", ("decisions.configs", "decisions.charts", "decisions.decision_record")),
-    ("models", ("decisions.models",)),
+    ("models", ("decisions.models", "decisions.protection")),
     ("store", ("decisions.store", "decisions.signals")),
     ("forms", ("decisions.forms",)),
     (
@@ -40,6 +40,7 @@ LAYERS = (
             "decisions.middleware",
             "decisions.admin",
             "decisions.apps",
+            "decisions.checks",
             "decisions.context_processors",
             "decisions.management",
             "decisions.migrations",
@@ -52,6 +53,7 @@ ALLOWED_LOCAL_IMPORTS = {
         "decisions.apps",
         "decisions.signals",
     ): "Django connects signal handlers in AppConfig.ready(), once the models load",
+    ("decisions.apps", "decisions.checks"): "Django registers system checks in AppConfig.ready(), once the models load",
 }
 
 
