@@ -13,6 +13,7 @@ from test_admin import question_data
 
 from decisions import checks
 from decisions.contract import reader_of_option, reader_of_question, reader_of_server
+from decisions.management.commands.reset_criteria import Command as ResetCommand
 from decisions.models import Effect, Option, Question, Server
 from decisions.seeding import SERVER_FIELDS
 
@@ -187,5 +188,6 @@ def test_it_skips_the_system_check_until_the_decisions_migrations_are_applied(mo
 
 def test_it_lets_reset_criteria_repair_what_the_system_check_reports():
     Server.objects.filter(slug="granian").update(slug="granian-rs")
-    call_command("reset_criteria", skip_checks=False)  # the check that fails does not hold up the repair
+    assert not ResetCommand.requires_system_checks  # the check that fails does not hold up the repair
+    call_command("reset_criteria")
     call_command("check")
