@@ -36,6 +36,7 @@ from decisions.models import (
     Question,
     Server,
 )
+from decisions.protection import ContractAdminMixin, ContractInlineMixin
 from decisions.signals import one_version_bump
 
 admin.site.site_header = "Serverwise admin"
@@ -140,7 +141,7 @@ class LabelledPositionMixin:
 
 
 @admin.register(Server)
-class ServerAdmin(LabelledPositionMixin, GuardedEditMixin, admin.ModelAdmin):
+class ServerAdmin(ContractAdminMixin, LabelledPositionMixin, GuardedEditMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "slug",
@@ -173,7 +174,7 @@ class ServerAdmin(LabelledPositionMixin, GuardedEditMixin, admin.ModelAdmin):
     )
 
 
-class OptionInline(admin.TabularInline):
+class OptionInline(ContractInlineMixin, admin.TabularInline):
     model = Option
     fields = ("position", "slug", "label", "help_text")
     extra = 0
@@ -181,7 +182,7 @@ class OptionInline(admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(LabelledPositionMixin, GuardedEditMixin, admin.ModelAdmin):
+class QuestionAdmin(ContractAdminMixin, LabelledPositionMixin, GuardedEditMixin, admin.ModelAdmin):
     list_display = ("text", "slug", "option_count", "position", "scoring_link")
     list_editable = ("position",)
     search_fields = ("text", "slug", "help_text", "options__label", "options__slug")
@@ -277,7 +278,7 @@ class EffectInline(admin.TabularInline):
 
 
 @admin.register(Option)
-class OptionAdmin(GuardedEditMixin, admin.ModelAdmin):
+class OptionAdmin(ContractAdminMixin, GuardedEditMixin, admin.ModelAdmin):
     """Options at a glance: one row per option, one column per server's effect; an option's page edits its effects."""
 
     list_display = ("__str__", "label", "question", "position")

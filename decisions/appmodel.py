@@ -9,15 +9,44 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from decisions.contract import (
+    ASYNC,
+    ASYNC_YES,
+    ASYNCLIB,
+    DJANGO,
+    FASTAPI,
+    FLASK,
+    FRAMEWORK,
+    GRANIAN,
+    GUNICORN,
+    HIGH_CONCURRENCY,
+    HTTP,
+    HTTP2,
+    HTTP3,
+    HYPERCORN,
+    LONG_POLLING,
+    OTHER_ASGI,
+    OTHER_WSGI,
+    REALTIME,
+    STARLETTE,
+    TLS,
+    TLS_IN_APP,
+    TRIO,
+    UVICORN,
+    UWSGI,
+    WEBSOCKETS,
+    WORKLOAD,
+)
+
 WSGI = "wsgi"
 ASGI = "asgi"
-HELD = ("long-polling",)
+HELD = (LONG_POLLING,)
 SERVER_NAMES = {
-    "gunicorn": "Gunicorn",
-    "uwsgi": "uWSGI",
-    "uvicorn": "Uvicorn",
-    "hypercorn": "Hypercorn",
-    "granian": "Granian",
+    GUNICORN: "Gunicorn",
+    UWSGI: "uWSGI",
+    UVICORN: "Uvicorn",
+    HYPERCORN: "Hypercorn",
+    GRANIAN: "Granian",
 }
 
 
@@ -61,15 +90,13 @@ class Framework:
 
 FRAMEWORKS = {
     # startproject lays out both mysite/wsgi.py and mysite/asgi.py.
-    "django": Framework(
-        "Django", (WSGI, ASGI), {WSGI: "mysite.wsgi:application", ASGI: "mysite.asgi:application"}, True
-    ),
-    "flask": Framework("Flask", (WSGI,), {WSGI: "app:app"}, True),
+    DJANGO: Framework("Django", (WSGI, ASGI), {WSGI: "mysite.wsgi:application", ASGI: "mysite.asgi:application"}, True),
+    FLASK: Framework("Flask", (WSGI,), {WSGI: "app:app"}, True),
     # Starlette and FastAPI run on AnyIO, which runs on asyncio and on Trio.
-    "fastapi": Framework("FastAPI", (ASGI,), {ASGI: "main:app"}, False),
-    "starlette": Framework("Starlette", (ASGI,), {ASGI: "app:app"}, False),
-    "other-wsgi": Framework("your WSGI app", (WSGI,), {WSGI: "app:application"}, False),
-    "other-asgi": Framework("your ASGI app", (ASGI,), {ASGI: "app:app"}, False),
+    FASTAPI: Framework("FastAPI", (ASGI,), {ASGI: "main:app"}, False),
+    STARLETTE: Framework("Starlette", (ASGI,), {ASGI: "app:app"}, False),
+    OTHER_WSGI: Framework("your WSGI app", (WSGI,), {WSGI: "app:application"}, False),
+    OTHER_ASGI: Framework("your ASGI app", (ASGI,), {ASGI: "app:app"}, False),
     "": Framework("your app", (WSGI, ASGI), {WSGI: "app:app", ASGI: "app:app"}, False),
 }
 
@@ -101,7 +128,7 @@ class AppModel:
 
         A Django project offers both: a given `pkg.wsgi:application` also names `pkg.asgi:application`.
         """
-        if self.framework == "django" and is_django_project_path(self.given_path):
+        if self.framework == DJANGO and is_django_project_path(self.given_path):
             return f"{self.given_path.partition(':')[0].rpartition('.')[0]}.{interface}:application"
         paths = FRAMEWORKS.get(self.framework, FRAMEWORKS[""]).paths
         return self.given_path or paths.get(interface) or paths[self.interfaces[0]]
@@ -114,10 +141,10 @@ class AppModel:
 
 def app_model(choices: Mapping[str, str], given_path: str = "") -> AppModel:
     app = _app_model(
-        choices.get("framework") or "",
-        choices.get("async") == "yes",
-        choices.get("realtime") or "",
-        choices.get("asynclib") == "trio",
+        choices.get(FRAMEWORK) or "",
+        choices.get(ASYNC) == ASYNC_YES,
+        choices.get(REALTIME) or "",
+        choices.get(ASYNCLIB) == TRIO,
     )
     return replace(app, given_path=given_path) if given_path else app
 
@@ -127,18 +154,18 @@ def app_model(choices: Mapping[str, str], given_path: str = "") -> AppModel:
 @functools.lru_cache(maxsize=512)
 def _app_model(framework_slug: str, async_code: bool, realtime: str, trio: bool) -> AppModel:
     framework = FRAMEWORKS.get(framework_slug, FRAMEWORKS[""])
-    websockets = realtime == "websockets"
+    websockets = realtime == WEBSOCKETS
     interfaces = framework.interfaces
     extensions: list[Extension] = []
-    if framework_slug == "django" and (async_code or websockets):
+    if framework_slug == DJANGO and (async_code or websockets):
         interfaces = (ASGI,)  # async views and Channels need Django's ASGI handler
     if not framework_slug and (async_code or websockets or trio):
         interfaces = (ASGI,)
-    if framework_slug == "django" and websockets:
+    if framework_slug == DJANGO and websockets:
         extensions.append(CHANNELS)
-    if framework_slug == "flask" and async_code:
+    if framework_slug == FLASK and async_code:
         extensions.append(FLASK_ASYNC)
-    if framework_slug == "flask" and websockets:
+    if framework_slug == FLASK and websockets:
         extensions.append(FLASK_SOCK)
     conflict, conflict_answer = _conflict(framework_slug, framework, interfaces, async_code, websockets, trio)
     return AppModel(
@@ -158,18 +185,18 @@ def _app_model(framework_slug: str, async_code: bool, realtime: str, trio: bool)
 
 
 def _conflict(slug: str, framework: Framework, interfaces, async_code, websockets, trio) -> tuple[str, tuple[str, str]]:
-    if trio and framework.async_on_asyncio_only and (async_code or (websockets and slug == "django")):
-        what = "async views and Channels" if slug == "django" else "async views"
+    if trio and framework.async_on_asyncio_only and (async_code or (websockets and slug == DJANGO)):
+        what = "async views and Channels" if slug == DJANGO else "async views"
         return (
             f"{framework.label}'s {what} run on asyncio (asgiref), never on Trio: no server can run Trio code"
             f" in them. Answer asyncio, or keep Trio to synchronous views (trio.run inside a request).",
-            ("asynclib", "trio"),
+            (ASYNCLIB, TRIO),
         )
-    if websockets and interfaces == (WSGI,) and slug != "flask":
+    if websockets and interfaces == (WSGI,) and slug != FLASK:
         return (
             "WSGI carries no WebSockets, and Serverwise knows no WebSocket extension for another WSGI framework:"
             " serve the sockets from an ASGI app (Starlette, for one) beside it, or answer an ASGI framework.",
-            ("realtime", "websockets"),
+            (REALTIME, WEBSOCKETS),
         )
     return "", ("", "")
 
@@ -182,48 +209,48 @@ def unfit_reasons(server_slug: str, app: AppModel, choices: Mapping[str, str]) -
     reasons = []
     wsgi_only = app.interfaces == (WSGI,)
     asgi_only = app.interfaces == (ASGI,)
-    if server_slug == "uwsgi" and asgi_only:
-        reasons.append(("framework", app.framework, f"uWSGI serves WSGI only, and {app.label} is served over ASGI."))
-    if server_slug == "uvicorn" and wsgi_only:
+    if server_slug == UWSGI and asgi_only:
+        reasons.append((FRAMEWORK, app.framework, f"uWSGI serves WSGI only, and {app.label} is served over ASGI."))
+    if server_slug == UVICORN and wsgi_only:
         reasons.append(
             (
-                "framework",
+                FRAMEWORK,
                 app.framework,
                 f"{app.label_capitalised} is WSGI only, and Uvicorn's WSGI mode is deprecated"
                 " (a fixed pool of 10 threads).",
             )
         )
-    if server_slug == "uvicorn" and speaks_http2_itself(choices):
+    if server_slug == UVICORN and speaks_http2_itself(choices):
         reasons.append(
             (
-                "http",
-                "http2",
+                HTTP,
+                HTTP2,
                 "Uvicorn speaks HTTP/2 only through zttp, which is experimental upstream; Hypercorn,"
                 " Granian and Gunicorn speak it maturely.",
             )
         )
-    if server_slug in ("hypercorn", "granian") and wsgi_only and app.websockets:
+    if server_slug in (HYPERCORN, GRANIAN) and wsgi_only and app.websockets:
         reasons.append(
             (
-                "realtime",
-                "websockets",
+                REALTIME,
+                WEBSOCKETS,
                 f"{SERVER_NAMES[server_slug]} turns WebSockets off for WSGI apps, so flask-sock"
                 " cannot work there: it needs a WSGI server that hands it the socket (Gunicorn).",
             )
         )
-    if server_slug == "hypercorn" and app.framework == "django" and choices.get("http") == "http3":
+    if server_slug == HYPERCORN and app.framework == DJANGO and choices.get(HTTP) == HTTP3:
         reasons.append(
             (
-                "http",
-                "http3",
+                HTTP,
+                HTTP3,
                 "Hypercorn 0.18 sends Django's header names over HTTP/3 as Django writes them"
                 " (Content-Type), and HTTP/3 clients refuse mixed-case names as malformed: Django's answers never"
                 " arrive over QUIC.",
             )
         )
-    waiting = [("realtime", "long-polling")] if app.held_requests else []
-    waiting += [("workload", "high-concurrency")] if choices.get("workload") == "high-concurrency" else []
-    if server_slug == "hypercorn" and wsgi_only and waiting:
+    waiting = [(REALTIME, LONG_POLLING)] if app.held_requests else []
+    waiting += [(WORKLOAD, HIGH_CONCURRENCY)] if choices.get(WORKLOAD) == HIGH_CONCURRENCY else []
+    if server_slug == HYPERCORN and wsgi_only and waiting:
         reasons.append(
             (
                 *waiting[0],
@@ -237,7 +264,7 @@ def unfit_reasons(server_slug: str, app: AppModel, choices: Mapping[str, str]) -
 def speaks_http2_itself(choices: Mapping[str, str]) -> bool:
     """HTTP/2 must come from the app server itself: TLS ends in it (browsers speak HTTP/2 only over TLS).
     Where a proxy ends TLS, nginx speaks HTTP/2 to browsers and HTTP/1.1 to the app server."""
-    return choices.get("http") == "http2" and choices.get("tls") == "app"
+    return choices.get(HTTP) == HTTP2 and choices.get(TLS) == TLS_IN_APP
 
 
 def is_django_project_path(path: str) -> bool:

@@ -6,4 +6,4 @@ class DecisionsConfig(AppConfig):
     verbose_name = "Decision criteria"
 
     def ready(self) -> None:
-        from decisions import signals  # noqa: F401  (connects the version bump)
+        from decisions import checks, signals  # noqa: F401  (registers the contract check, connects the version bump)

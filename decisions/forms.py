@@ -184,7 +184,7 @@ class PreviewForm(forms.Form):
     """Which rendering of a template to preview: a server, a deploy target and a sample set of answers."""
 
     server = forms.ChoiceField()
-    deploy = forms.ChoiceField(label="Deploy target")
+    target = forms.ChoiceField(label="Deploy target")
     sample = forms.TypedChoiceField(label="Sample answers", coerce=int)
 
     def __init__(self, *args, template: ConfigTemplate, current: Criteria, **kwargs):
@@ -193,7 +193,7 @@ class PreviewForm(forms.Form):
         self.fields["server"].choices = [
             (s.slug, s.name) for s in current.servers if not info.servers or s.slug in info.servers
         ]
-        self.fields["deploy"].choices = [
+        self.fields["target"].choices = [
             (target, target) for target in deploy_targets(current) if not info.deploys or target in info.deploys
         ]
         self.fields["sample"].choices = [
@@ -205,17 +205,17 @@ class PreviewForm(forms.Form):
             self.fields["server"].error_messages["required"] = (
                 f"None of the servers this template is for ({', '.join(info.servers)}) is in the criteria any more."
             )
-        if not self.fields["deploy"].choices:
-            self.fields["deploy"].error_messages["required"] = (
+        if not self.fields["target"].choices:
+            self.fields["target"].error_messages["required"] = (
                 f"None of the deploy targets this template is for ({', '.join(info.deploys)}) is an answer any more."
             )
 
     def first_choices(self) -> dict:
         """The form's first server, deploy target and sample: what the preview shows before the admin picks."""
-        return {name: next(iter(self.fields[name].choices), ("", ""))[0] for name in ("server", "deploy", "sample")}
+        return {name: next(iter(self.fields[name].choices), ("", ""))[0] for name in ("server", "target", "sample")}
 
     def answers(self) -> Answers:
-        return sample_answers(self.cleaned_data["sample"], self.cleaned_data["deploy"])
+        return sample_answers(self.cleaned_data["sample"], self.cleaned_data["target"])
 
 
 class VersionForm(forms.Form):

@@ -9,6 +9,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from decisions.configs.render import ConfigError, check_template
+from decisions.contract import DEPLOY
 from decisions.domain import (
     GROWING,
     MATURITY,
@@ -29,6 +30,7 @@ from decisions.domain import (
 )
 from decisions.expectations import ExpectationInfo, broken_by, record
 from decisions.history import FIRST_VERSION, criteria_changes, summary
+from decisions.protection import ContractedRow
 
 MAX_POINTS = 10
 
@@ -133,7 +135,7 @@ class CriteriaPart(models.Model):
             return super().delete(*args, **kwargs)
 
 
-class Server(CriteriaPart):
+class Server(ContractedRow, CriteriaPart):
     slug = models.SlugField(unique=True, max_length=30, validators=[slug_validator])
     name = models.CharField(max_length=60)
     position = models.PositiveSmallIntegerField(
@@ -174,7 +176,7 @@ class Server(CriteriaPart):
         return self.name
 
 
-class Question(CriteriaPart):
+class Question(ContractedRow, CriteriaPart):
     slug = models.SlugField(unique=True, max_length=30, validators=[slug_validator])
     text = models.CharField(max_length=200)
     help_text = models.TextField(blank=True)
@@ -187,7 +189,7 @@ class Question(CriteriaPart):
         return self.text
 
 
-class Option(CriteriaPart):
+class Option(ContractedRow, CriteriaPart):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
     slug = models.SlugField(max_length=30, validators=[slug_validator])
     label = models.CharField(max_length=120)
@@ -280,7 +282,7 @@ class ConfigTemplate(CriteriaPart):
         unknown_servers = set(split_slugs(self.servers)) - set(Server.objects.values_list("slug", flat=True))
         if unknown_servers:
             errors["servers"] = f"Unknown server: {', '.join(sorted(unknown_servers))}."
-        targets = Option.objects.filter(question__slug="deploy").values_list("slug", flat=True)
+        targets = Option.objects.filter(question__slug=DEPLOY).values_list("slug", flat=True)
         unknown_targets = set(split_slugs(self.deploys)) - set(targets)
         if unknown_targets:
             errors["deploys"] = (

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
+from decisions.contract import describe, missing
 from decisions.domain import split_slugs
 
 DEFAULT_CRITERIA = Path(__file__).parent / "seed" / "criteria.json"
@@ -82,8 +83,12 @@ def replace_criteria(data: dict, Server, Question, Option, Effect) -> None:
     """Replaces every stored criterion with `data`, validating each object as it goes.
 
     Takes the model classes so that migrations can pass their historical ones. Run it inside a
-    transaction: on InvalidCriteria the caller's rollback leaves the old criteria untouched.
+    transaction: on InvalidCriteria the caller's rollback leaves the old criteria untouched. Data that lacks a row
+    the code reads (decisions/contract.py) is refused before anything is deleted.
     """
+    absent = missing(*_slugs(data))
+    if absent:
+        raise InvalidCriteria(f"the file lacks rows that Serverwise reads:\n{describe(absent)}")
     Effect.objects.all().delete()
     Option.objects.all().delete()
     Question.objects.all().delete()
@@ -112,6 +117,20 @@ def replace_criteria(data: dict, Server, Question, Option, Effect) -> None:
                     **_fields(effect_row, EFFECT_FIELDS, effect_where, Effect),
                 )
                 _save(effect, effect_where)
+
+
+def _slugs(data) -> tuple[set[str], set[str], set[tuple[str, str]]]:
+    """The server slugs, question slugs and (question, option) pairs that the data names."""
+    servers = {row.get("slug") for row in _list(data, "servers", "criteria") if isinstance(row, dict)}
+    questions = [row for row in _list(data, "questions", "criteria") if isinstance(row, dict)]
+    options = {
+        (question.get("slug"), row.get("slug"))
+        for question in questions
+        if isinstance(question.get("options"), list)
+        for row in question["options"]
+        if isinstance(row, dict)
+    }
+    return servers, {question.get("slug") for question in questions}, options
 
 
 def _save(instance, where: str):

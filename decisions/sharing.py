@@ -3,11 +3,12 @@
 from django.utils.text import Truncator
 
 from decisions.answers import Answers
+from decisions.contract import FRAMEWORK, HTTP, HTTP2, HTTP3, LONG_POLLING, REALTIME, WEBSOCKETS
 from decisions.domain import Criteria
 from decisions.scoring import Ranking
 
 # Answers worth naming in a title: what the app needs beyond plain HTTP/1.1 requests.
-NOTABLE_ANSWERS = {"realtime": ("websockets", "long-polling"), "http": ("http2", "http3")}
+NOTABLE_ANSWERS = {REALTIME: (WEBSOCKETS, LONG_POLLING), HTTP: (HTTP2, HTTP3)}
 DESCRIPTION_REASONS = 3
 DESCRIPTION_LENGTH = 200
 
@@ -17,7 +18,7 @@ def share_title(ranking: Ranking, answers: Answers, criteria: Criteria) -> str:
     recommended = ranking.recommended
     if recommended is None:
         return "No single server fits these answers"
-    framework = _label(criteria, answers, "framework")
+    framework = _label(criteria, answers, FRAMEWORK)
     needs = [
         label
         for slug, notable in NOTABLE_ANSWERS.items()

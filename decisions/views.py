@@ -439,22 +439,23 @@ def plan_json(plan: ServerPlan | None) -> dict | None:
     """How the recommended server runs the app: what the bundle declares."""
     if plan is None:
         return None
-    return {
-        "server": plan.server.slug,
-        "interface": plan.interface,
-        "app": plan.app_path,
-        "interface_assumed": plan.app.assumed,
-        "worker_class": plan.worker_class or None,
-        "workers": plan.workers,
-        "threads": plan.threads,
-        "bind": bind_address(plan.host, plan.port),
-        "http2": plan.http2,
-        "http3": plan.quic,
-        "tls_in_app": plan.tls_in_app,
-        "held_capacity": plan.held_capacity or None,
-        "stop_timeout_seconds": plan.stop_timeout_seconds,
-        "packages": list(plan.pip_packages),
-    }
+    # The JSON's field names, as keywords: http2 and http3 say what the server speaks, not which answer was given.
+    return dict(
+        server=plan.server.slug,
+        interface=plan.interface,
+        app=plan.app_path,
+        interface_assumed=plan.app.assumed,
+        worker_class=plan.worker_class or None,
+        workers=plan.workers,
+        threads=plan.threads,
+        bind=bind_address(plan.host, plan.port),
+        http2=plan.http2,
+        http3=plan.quic,
+        tls_in_app=plan.tls_in_app,
+        held_capacity=plan.held_capacity or None,
+        stop_timeout_seconds=plan.stop_timeout_seconds,
+        packages=list(plan.pip_packages),
+    )
 
 
 def app_placeholder(answers: Answers) -> str:

@@ -191,14 +191,20 @@ def test_it_counts_a_line_break_in_a_reason_once_as_the_textarea_does(admin_clie
     assert Effect.objects.get(option__slug="django", server__slug="uvicorn").reason == reason
 
 
+def new_server(slug: str) -> Server:
+    """A server the code does not read (decisions/contract.py): free to rename and delete."""
+    fields = {name: getattr(Server.objects.get(slug="granian"), name) for name in SERVER_FIELDS}
+    return Server.objects.create(**fields | {"slug": slug, "name": slug.title()})
+
+
 def test_it_refuses_a_duplicate_server_slug(admin_client):
-    server = Server.objects.get(slug="granian")
+    server = new_server("bjoern")
     data = {name: getattr(server, name) for name in SERVER_FIELDS if name != "slug"}
     data["slug"] = "gunicorn"
     response = admin_client.post(f"/admin/decisions/server/{server.pk}/change/", data)
     assert response.status_code == 200
     assert "Server with this Slug already exists." in response.content.decode()
-    assert Server.objects.get(pk=server.pk).slug == "granian"
+    assert Server.objects.get(pk=server.pk).slug == "bjoern"
 
 
 def question_data(question: Question, edited: str = "", new_options: int = 0) -> dict:
@@ -313,7 +319,7 @@ def test_it_saves_a_valid_template_and_the_next_download_uses_it(admin_client, c
 def test_it_previews_a_template_with_the_real_validators_verdict(admin_client):
     template = ConfigTemplate.objects.get(filename="gunicorn.conf.py")
     url = reverse("admin:decisions_configtemplate_preview", args=[template.pk])
-    html = admin_client.get(url, {"server": "gunicorn", "deploy": "docker", "sample": 1}).content.decode()
+    html = admin_client.get(url, {"server": "gunicorn", "target": "docker", "sample": 1}).content.decode()
     assert "worker_class" in html
     assert "✓ Valid" in html and "gunicorn" in html
 
@@ -323,16 +329,17 @@ def test_it_shows_a_failing_verdict_for_a_template_that_renders_an_invalid_file(
     template.body = template.body + "worker_clas = 'sync'\n"  # compiles and renders, but Gunicorn has no such setting
     template.save()
     url = reverse("admin:decisions_configtemplate_preview", args=[template.pk])
-    html = admin_client.get(url, {"server": "gunicorn", "deploy": "systemd", "sample": 0}).content.decode()
+    html = admin_client.get(url, {"server": "gunicorn", "target": "systemd", "sample": 0}).content.decode()
     assert "✕ Not valid" in html and "worker_clas" in html
 
 
 def test_it_says_why_a_template_cannot_be_previewed_once_its_server_or_deploy_target_is_gone(admin_client):
+    ConfigTemplate.objects.create(name="bjoern", filename="bjoern.ini", servers="bjoern", body="[bjoern]\n")
     Option.objects.get(question__slug="deploy", slug="supervisor").delete()
-    Server.objects.get(slug="uwsgi").delete()
+    new_server("bjoern").delete()  # the servers the code reads cannot be deleted
     for filename, message in (
         ("supervisor.conf", "None of the deploy targets this template is for (supervisor) is an answer any more."),
-        ("uwsgi.ini", "None of the servers this template is for (uwsgi) is in the criteria any more."),
+        ("bjoern.ini", "None of the servers this template is for (bjoern) is in the criteria any more."),
     ):
         url = reverse("admin:decisions_configtemplate_preview", args=[ConfigTemplate.objects.get(filename=filename).pk])
         response = admin_client.get(url)

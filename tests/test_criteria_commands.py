@@ -67,7 +67,7 @@ def test_it_imports_edited_config_templates(tmp_path):
             ),
             "no server has the slug 'tomcat'",
         ),
-        (lambda d: d["questions"][1].update(slug=d["questions"][0]["slug"]), "already exists"),
+        (lambda d: d["questions"].append(d["questions"][0] | {"position": 99}), "already exists"),
         (lambda d: d["servers"][0].pop("name"), "missing field 'name'"),
         (lambda d: d["servers"][0].update(colour="red"), "unknown field(s) colour"),
         (lambda d: d.update(questions="none"), "'questions' must be a list"),

@@ -1,6 +1,6 @@
 """The layers of decisions/: imports point one way, at module level only. Pure: reads the source with ast.
 
-    domain  <-  answers, appmodel, scoring, ...  <-  configs  <-  models  <-  store  <-  forms  <-  views, admin
+    contract  <-  domain  <-  answers, appmodel, ...  <-  configs  <-  models  <-  store  <-  forms  <-  views, admin
 
 A module may import its own layer or any below it, never one above, and never inside a function (an
 import there is how a cycle hides).
@@ -14,6 +14,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "decisions"
 # Lowest first. A module not named here sits in the layer of its package's entry (decisions.configs.*).
 LAYERS = (
+    ("contract", ("decisions.contract",)),
     ("domain", ("decisions.domain",)),
     (
         "pure",
@@ -28,7 +29,7 @@ LAYERS = (
         ),
     ),
     ("configs", ("decisions.configs", "decisions.charts", "decisions.decision_record")),
-    ("models", ("decisions.models",)),
+    ("models", ("decisions.models", "decisions.protection")),
     ("store", ("decisions.store", "decisions.signals")),
     ("forms", ("decisions.forms", "decisions.edits")),
     (
@@ -39,6 +40,7 @@ LAYERS = (
             "decisions.middleware",
             "decisions.admin",
             "decisions.apps",
+            "decisions.checks",
             "decisions.context_processors",
             "decisions.management",
             "decisions.migrations",
@@ -51,6 +53,7 @@ ALLOWED_LOCAL_IMPORTS = {
         "decisions.apps",
         "decisions.signals",
     ): "Django connects signal handlers in AppConfig.ready(), once the models load",
+    ("decisions.apps", "decisions.checks"): "Django registers system checks in AppConfig.ready(), once the models load",
 }
 
 

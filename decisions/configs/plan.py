@@ -14,26 +14,53 @@ from decimal import Decimal
 from decisions.answers import Answers
 from decisions.appmodel import ASGI, WSGI, AppModel, app_model, speaks_http2_itself
 from decisions.configs.paths import CERT_PATH, KEY_PATH
+from decisions.contract import (
+    DEPLOY,
+    DJANGO,
+    DOCKER,
+    FASTAPI,
+    FLASK,
+    GRANIAN,
+    GUNICORN,
+    HIGH_CONCURRENCY,
+    HTTP,
+    HTTP1,
+    HTTP3,
+    HYPERCORN,
+    KUBERNETES,
+    STARLETTE,
+    SYSTEMD,
+    TLS,
+    TLS_IN_APP,
+    TRIO,
+    UVICORN,
+    UWSGI,
+    WORKLOAD,
+)
 from decisions.domain import ServerInfo
 
-DEFAULT_DEPLOY = "systemd"
-CONTAINER_DEPLOYS = ("docker", "kubernetes")
+DEFAULT_DEPLOY = SYSTEMD
+CONTAINER_DEPLOYS = (DOCKER, KUBERNETES)
 ANY_ADDRESS = "0.0.0.0"
 LOOPBACK = "127.0.0.1"
 LOCAL_PROXIES = "127.0.0.1,::1"
 # When docs/sources.md checked the servers' facts against these releases, and scripts/ measured their memory.
 CHECKED_IN = "November 2026"
-# The releases docs/sources.md checked; the Dockerfile and README pin them.
+UVICORN_WORKER_PACKAGE = "uvicorn-worker"
+# Hypercorn names its worker class and its pip extra for Trio after the library, as the asynclib answer does.
+HYPERCORN_TRIO = TRIO
+# The releases docs/sources.md checked, by pip package; the Dockerfile and README pin them. A server's package is
+# named as its slug (decisions/contract.py), which is also the program its start command runs.
 VERSIONS = {
-    "gunicorn": "27.0.1",
-    "uvicorn-worker": "0.4.0",
-    "uwsgi": "2.0.31",
-    "uvicorn": "0.54.0",
-    "hypercorn": "0.18.0",
-    "granian": "2.8.7",
+    GUNICORN: "27.0.1",
+    UVICORN_WORKER_PACKAGE: "0.4.0",
+    UWSGI: "2.0.31",
+    UVICORN: "0.54.0",
+    HYPERCORN: "0.18.0",
+    GRANIAN: "2.8.7",
 }
-SERVER_CONFIG_FILES = {"gunicorn": "gunicorn.conf.py", "uwsgi": "uwsgi.ini", "hypercorn": "hypercorn.toml"}
-PRE_FORK_SERVERS = ("gunicorn", "uwsgi")
+SERVER_CONFIG_FILES = {GUNICORN: "gunicorn.conf.py", UWSGI: "uwsgi.ini", HYPERCORN: "hypercorn.toml"}
+PRE_FORK_SERVERS = (GUNICORN, UWSGI)
 # Threads per worker where requests are held open (long-polling, many slow connections, flask-sock's one
 # thread per socket): the bundle states the capacity this gives, workers x threads.
 HELD_THREADS = 32
@@ -54,10 +81,10 @@ WORKER_CLASS_PSS_MIB = {"uvicorn_worker.UvicornWorker": Decimal("15.4"), "asgi":
 # What the framework adds to one worker (PSS, MiB), measured by scripts/measure_app_memory.py with a minimal real
 # app of each (a fresh startproject for Django): docs/sources.md.
 FRAMEWORK_MIB = {
-    "django": Decimal("22.6"),
-    "flask": Decimal("10.5"),
-    "fastapi": Decimal("16.1"),
-    "starlette": Decimal("2.5"),
+    DJANGO: Decimal("22.6"),
+    FLASK: Decimal("10.5"),
+    FASTAPI: Decimal("16.1"),
+    STARLETTE: Decimal("2.5"),
 }
 # The user's own code and data per worker: an allowance, not a measurement; the README says how to measure yours.
 APP_ALLOWANCE_MIB = 64
@@ -145,31 +172,31 @@ class ServerPlan:
 
 
 def deploy_target(answers: Answers) -> str:
-    return answers.get("deploy") or DEFAULT_DEPLOY
+    return answers.get(DEPLOY) or DEFAULT_DEPLOY
 
 
 def plan_for(server: ServerInfo, answers: Answers) -> ServerPlan:
     slug = server.slug
     app = app_model(answers.choices, answers.app)
     deploy = deploy_target(answers)
-    quic = slug == "hypercorn" and answers.get("http") == "http3"
-    tls_in_app = answers.get("tls") == "app" or quic
+    quic = slug == HYPERCORN and answers.get(HTTP) == HTTP3
+    tls_in_app = answers.get(TLS) == TLS_IN_APP or quic
     behind_proxy = not tls_in_app
     in_container = deploy in CONTAINER_DEPLOYS
     interface = _interface(slug, app)
-    waits = app.held_requests or answers.get("workload") == "high-concurrency"
+    waits = app.held_requests or answers.get(WORKLOAD) == HIGH_CONCURRENCY
     holds_threads = waits or (app.websockets and interface == WSGI)  # flask-sock: a thread per socket
     # Hypercorn offers h2 by ALPN wherever TLS ends in it (its default); the others only when asked.
-    http2 = (speaks_http2_itself(answers.choices) and slug in ("gunicorn", "hypercorn", "granian")) or (
-        slug == "hypercorn" and tls_in_app
+    http2 = (speaks_http2_itself(answers.choices) and slug in (GUNICORN, HYPERCORN, GRANIAN)) or (
+        slug == HYPERCORN and tls_in_app
     )
     cores = answers.cores
 
     if slug in PRE_FORK_SERVERS and interface == WSGI:
         workers, rule = 2 * cores + 1, f"2 × {cores} cores + 1 = {2 * cores + 1}"
-        threads = HELD_THREADS if holds_threads else HTTP2_THREADS if (http2 and slug == "gunicorn") else 1
+        threads = HELD_THREADS if holds_threads else HTTP2_THREADS if (http2 and slug == GUNICORN) else 1
         model = "threaded" if threads > 1 else "sync"
-    elif slug == "granian" and interface == WSGI:
+    elif slug == GRANIAN and interface == WSGI:
         workers, rule = cores, f"1 worker per core: {cores}, each with a pool of blocking threads"
         threads, model = HELD_THREADS, "threaded"
     else:
@@ -184,18 +211,18 @@ def plan_for(server: ServerInfo, answers: Answers) -> ServerPlan:
 
     holds_connections = app.websockets or app.held_requests
     # One Uvicorn worker runs with no process above it: --limit-max-requests would end the server itself.
-    unsupervised = slug == "uvicorn" and workers == 1
-    max_requests = 0 if holds_connections or slug == "granian" or unsupervised else MAX_REQUESTS
-    lifetime = WORKERS_LIFETIME_SECONDS if slug == "granian" and not holds_connections else 0
+    unsupervised = slug == UVICORN and workers == 1
+    max_requests = 0 if holds_connections or slug == GRANIAN or unsupervised else MAX_REQUESTS
+    lifetime = WORKERS_LIFETIME_SECONDS if slug == GRANIAN and not holds_connections else 0
     worker_class = _worker_class(slug, app, interface, model, http2)
     return ServerPlan(
         server=server,
         app=app,
         deploy=deploy,
-        deploy_is_default=answers.get("deploy") is None,
+        deploy_is_default=answers.get(DEPLOY) is None,
         cores=cores,
-        http=answers.get("http") or "http1",
-        tls_answer=answers.get("tls") or "",
+        http=answers.get(HTTP) or HTTP1,
+        tls_answer=answers.get(TLS) or "",
         interface=interface,
         app_path=app.path(interface),
         workers=workers,
@@ -218,7 +245,7 @@ def plan_for(server: ServerInfo, answers: Answers) -> ServerPlan:
         held_capacity=workers * threads if holds_threads else 0,
         pip_packages=_pip_packages(slug, app, worker_class, http2, quic),
         memory_pss_mib=WORKER_CLASS_PSS_MIB.get(worker_class, server.memory_pss_mib)
-        if slug == "gunicorn"
+        if slug == GUNICORN
         else server.memory_pss_mib,
         framework_mib=FRAMEWORK_MIB.get(app.framework, Decimal(0)),
     )
@@ -228,9 +255,9 @@ def _interface(slug: str, app: AppModel) -> str:
     """The app's interface this server runs: uWSGI only WSGI; Uvicorn and Hypercorn ASGI where the app offers it
     (Django's ASGI handler gives each request its own thread, where their WSGI adapters have a small pool);
     Gunicorn and Granian the app's preferred one."""
-    if slug == "uwsgi":
+    if slug == UWSGI:
         return WSGI
-    if slug in ("uvicorn", "hypercorn"):
+    if slug in (UVICORN, HYPERCORN):
         return ASGI if app.serves(ASGI) else WSGI
     return app.interfaces[0]
 
@@ -240,13 +267,13 @@ def _worker_class(slug: str, app: AppModel, interface: str, model: str, http2: b
     HTTP/2, which the Uvicorn worker does not speak, else `uvicorn_worker.UvicornWorker` (uvloop and httptools).
     Hypercorn: trio for Trio code in an ASGI app that runs on Trio, else asyncio (its trio worker cannot host a
     WSGI app, nor Django's asyncio-only ASGI handler)."""
-    if slug == "hypercorn":
-        return "trio" if app.trio and interface == ASGI and app.framework != "django" else "asyncio"
-    if slug != "gunicorn":
+    if slug == HYPERCORN:
+        return HYPERCORN_TRIO if app.trio and interface == ASGI and app.framework != DJANGO else "asyncio"
+    if slug != GUNICORN:
         return ""
     if interface == WSGI:
         return "gthread" if model == "threaded" else "sync"
-    return "asgi" if app.framework == "django" or http2 else "uvicorn_worker.UvicornWorker"
+    return "asgi" if app.framework == DJANGO or http2 else "uvicorn_worker.UvicornWorker"
 
 
 def _recycling(slug: str, app: AppModel, max_requests: int, lifetime: int, unsupervised: bool) -> str:
@@ -254,10 +281,10 @@ def _recycling(slug: str, app: AppModel, max_requests: int, lifetime: int, unsup
         held = "open WebSockets" if app.websockets else "held requests"
         return (
             f"No recycling: replacing a worker would cut the {held} you asked for."
-            + (" Watch memory instead (uWSGI: reload-on-rss)." if slug == "uwsgi" else "")
+            + (" Watch memory instead (uWSGI: reload-on-rss)." if slug == UWSGI else "")
             + (
                 " Granian can replace a worker above a memory limit instead: --workers-max-rss."
-                if slug == "granian"
+                if slug == GRANIAN
                 else ""
             )
         )
@@ -273,15 +300,15 @@ def _recycling(slug: str, app: AppModel, max_requests: int, lifetime: int, unsup
 
 def _pip_packages(slug: str, app: AppModel, worker_class: str, http2: bool, quic: bool) -> tuple[str, ...]:
     extensions = [extension.requirement for extension in app.extensions]
-    if slug == "gunicorn":
-        packages = [f"gunicorn{'[http2]' if http2 else ''}=={VERSIONS['gunicorn']}"]
+    if slug == GUNICORN:
+        packages = [f"{GUNICORN}{'[http2]' if http2 else ''}=={VERSIONS[GUNICORN]}"]
         if worker_class == "uvicorn_worker.UvicornWorker":
-            packages.append(f"uvicorn-worker=={VERSIONS['uvicorn-worker']}")
-    elif slug == "uvicorn":
-        packages = [f"uvicorn[standard]=={VERSIONS['uvicorn']}"]
-    elif slug == "hypercorn":
-        extras = [name for name, wanted in (("h3", quic), ("trio", worker_class == "trio")) if wanted]
-        packages = [f"hypercorn{'[' + ','.join(extras) + ']' if extras else ''}=={VERSIONS['hypercorn']}"]
+            packages.append(f"{UVICORN_WORKER_PACKAGE}=={VERSIONS[UVICORN_WORKER_PACKAGE]}")
+    elif slug == UVICORN:
+        packages = [f"{UVICORN}[standard]=={VERSIONS[UVICORN]}"]
+    elif slug == HYPERCORN:
+        extras = [name for name, wanted in (("h3", quic), (HYPERCORN_TRIO, worker_class == HYPERCORN_TRIO)) if wanted]
+        packages = [f"{HYPERCORN}{'[' + ','.join(extras) + ']' if extras else ''}=={VERSIONS[HYPERCORN]}"]
     else:
         packages = [f"{slug}=={VERSIONS[slug]}"]
     return tuple(packages + extensions)
@@ -304,13 +331,13 @@ def start_argv(plan: ServerPlan) -> list[str]:
     if slug in SERVER_CONFIG_FILES:
         config = SERVER_CONFIG_FILES[slug]
         return {
-            "gunicorn": ["gunicorn", "-c", config],
-            "uwsgi": ["uwsgi", "--ini", config],
-            "hypercorn": ["hypercorn", "-c", config, plan.app_path],
+            GUNICORN: [GUNICORN, "-c", config],
+            UWSGI: [UWSGI, "--ini", config],
+            HYPERCORN: [HYPERCORN, "-c", config, plan.app_path],
         }[slug]
     address = ["--host", plan.host, "--port", str(plan.port), "--workers", str(plan.workers)]
-    if slug == "uvicorn":
-        argv = ["uvicorn", plan.app_path, *address]
+    if slug == UVICORN:
+        argv = [UVICORN, plan.app_path, *address]
         if plan.interface == WSGI:
             argv += ["--interface", "wsgi"]
         argv += ["--proxy-headers", "--forwarded-allow-ips", plan.trusted_proxies]
@@ -323,7 +350,7 @@ def start_argv(plan: ServerPlan) -> list[str]:
             ]
         argv += ["--timeout-graceful-shutdown", str(plan.graceful_seconds)]
         return argv + (["--ssl-certfile", CERT_PATH, "--ssl-keyfile", KEY_PATH] if plan.tls_in_app else [])
-    argv = ["granian", "--interface", plan.interface, *address, "--http", "auto" if plan.http2 else "1"]
+    argv = [GRANIAN, "--interface", plan.interface, *address, "--http", "auto" if plan.http2 else "1"]
     if plan.interface == WSGI:
         argv += ["--blocking-threads", str(plan.threads)]
     argv += ["--ws"] if plan.app.websockets and plan.interface == ASGI else ["--no-ws"]

@@ -17,6 +17,7 @@ from playwright.sync_api import expect, sync_playwright
 from browser.harness import BASE_DIR, CHROMIUM_ARGS, DESKTOP, FAILURES, Tab, require_chromium
 from decisions import store
 from decisions.models import ConfigTemplate, CriteriaSnapshot, CriteriaVersion, Effect, Option, Question, Server
+from decisions.protection import replacing_all_criteria
 from decisions.seeding import default_criteria, default_templates, replace_criteria, replace_templates
 from decisions.signals import one_version_bump
 from tests.services import Gunicorn
@@ -102,7 +103,7 @@ def site(live_server_thread, transactional_db) -> str:
     with transaction.atomic():
         CriteriaSnapshot.objects.all().delete()
         CriteriaVersion.objects.all().delete()
-        with one_version_bump("the browser tests' seed"):  # version 1, its snapshot the seed
+        with one_version_bump("the browser tests' seed"), replacing_all_criteria():  # version 1, its snapshot the seed
             replace_criteria(default_criteria(), Server, Question, Option, Effect)
             replace_templates(default_templates(), ConfigTemplate)
         CriteriaVersion.objects.filter(pk=1).update(changed_at=CRITERIA_DATE)

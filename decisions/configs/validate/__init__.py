@@ -32,6 +32,7 @@ from decisions.configs.validate import (
 )
 from decisions.configs.validate.checks import Check, Verdict, checked
 from decisions.configs.validate.stand_in import stand_in_app
+from decisions.contract import GRANIAN, GUNICORN, HYPERCORN, UVICORN, UWSGI
 
 __all__ = ["Verdict", "command_tool_for", "stand_in_app", "tool_for", "validate", "validate_command"]
 
@@ -97,10 +98,11 @@ _VALIDATORS: tuple[tuple[str, str, Callable[[Check, str, str, str | None], None]
     ("*.md", "none", _not_validated),
 )
 
+# By the program a command runs, which is named as its server's slug (decisions/contract.py).
 _COMMAND_CHECKS: dict[str, tuple[str, Callable[[Check, list[str]], None]]] = {
-    "gunicorn": ("gunicorn argument parser", gunicorn.check_command),
-    "uwsgi": ("uwsgi --strict", uwsgi.check_command),
-    "hypercorn": ("hypercorn argument parser", hypercorn.check_command),
-    "uvicorn": ("uvicorn (click)", cli_servers.check_uvicorn_command),
-    "granian": ("granian (click)", cli_servers.check_granian_command),
+    GUNICORN: ("gunicorn argument parser", gunicorn.check_command),
+    UWSGI: ("uwsgi --strict", uwsgi.check_command),
+    HYPERCORN: ("hypercorn argument parser", hypercorn.check_command),
+    UVICORN: ("uvicorn (click)", cli_servers.check_uvicorn_command),
+    GRANIAN: ("granian (click)", cli_servers.check_granian_command),
 }

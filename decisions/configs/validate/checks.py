@@ -84,7 +84,7 @@ class Check:
         """The user's certificates are not here: a self-signed pair made now stands in for them."""
         if CERT_PATH not in text and KEY_PATH not in text:
             return text
-        cert, key = self.folder / "tls" / "cert.pem", self.folder / "tls" / "key.pem"
+        cert, key = self.folder / "throwaway-tls" / "cert.pem", self.folder / "throwaway-tls" / "key.pem"
         if not cert.exists():
             cert.parent.mkdir()
             made = self.run(self_signed_pair_command(executable("openssl"), cert, key))

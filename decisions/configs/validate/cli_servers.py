@@ -3,21 +3,22 @@
 import typing
 
 from decisions.configs.validate.checks import Check, quiet, require_module
+from decisions.contract import GRANIAN, UVICORN
 
 
 def check_uvicorn_command(check: Check, args: list[str]) -> None:
-    require_module("uvicorn", "Uvicorn")
+    require_module(UVICORN, "Uvicorn")
     from uvicorn.main import main
 
-    _click_context(check, main, "uvicorn", args)
+    _click_context(check, main, UVICORN, args)
 
 
 def check_granian_command(check: Check, args: list[str]) -> None:
-    require_module("granian", "Granian")
+    require_module(GRANIAN, "Granian")
     from click.core import ParameterSource
     from granian.cli import cli
 
-    context = _click_context(check, cli, "granian", args, auto_envvar_prefix="GRANIAN")
+    context = _click_context(check, cli, GRANIAN, args, auto_envvar_prefix="GRANIAN")
     if context is not None and context.get_parameter_source("interface") is not ParameterSource.COMMANDLINE:
         check.problem("no --interface: Granian would serve RSGI, which no WSGI or ASGI app speaks")
 

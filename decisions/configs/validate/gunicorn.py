@@ -17,10 +17,11 @@ from decisions.configs.validate.checks import (
     require_module,
 )
 from decisions.configs.validate.stand_in import APP_PATH, stand_in_app
+from decisions.contract import GUNICORN
 
 
 def check_file(check: Check, filename: str, content: str, app: str | None) -> None:
-    require_module("gunicorn", "Gunicorn")
+    require_module(GUNICORN, "Gunicorn")
     from gunicorn.config import KNOWN_SETTINGS
 
     try:
@@ -34,7 +35,7 @@ def check_file(check: Check, filename: str, content: str, app: str | None) -> No
             hint = did_you_mean(name, known)
             check.problem(f"line {line}: unknown setting {name!r}, which Gunicorn ignores silently{hint}")
 
-    gunicorn = executable("gunicorn")
+    gunicorn = executable(GUNICORN)
     check.write(filename, check.with_throwaway_tls(content))
     # --print-config prints the resolved settings, then fails to import the app, which is not written yet.
     app_argument = [app] if app else []  # an APP on the command line wins over wsgi_app
@@ -77,7 +78,7 @@ def _top_level_names(tree: ast.Module) -> typing.Iterator[tuple[str, int]]:
 
 
 def check_command(check: Check, args: list[str]) -> None:
-    require_module("gunicorn", "Gunicorn")
+    require_module(GUNICORN, "Gunicorn")
     from gunicorn.config import Config
 
     config = Config()

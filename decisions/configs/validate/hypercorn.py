@@ -8,12 +8,13 @@ import typing
 from pathlib import Path
 
 from decisions.configs.validate.checks import Check, did_you_mean, last_line, require_module
+from decisions.contract import HYPERCORN
 
 HYPERCORN_WORKER_CLASSES = ("asyncio", "uvloop", "trio")  # hypercorn/run.py accepts no other
 
 
 def check_file(check: Check, filename: str, content: str, app: str | None) -> None:
-    require_module("hypercorn", "Hypercorn")
+    require_module(HYPERCORN, "Hypercorn")
     from hypercorn.config import Config
 
     content = check.with_throwaway_tls(content)
@@ -100,7 +101,7 @@ def _describe(expected: typing.Any) -> str:
 
 
 def check_command(check: Check, args: list[str]) -> None:
-    require_module("hypercorn", "Hypercorn")
+    require_module(HYPERCORN, "Hypercorn")
     result = check.run_program("hypercorn_parse_only.py", *args)
     if result.returncode:
         check.problem(last_line(result))

@@ -1,6 +1,7 @@
 """uWSGI: uwsgi.ini and a command through uwsgi --strict, stopped by an exit: hook before it serves."""
 
 from decisions.configs.validate.checks import Check, executable, output
+from decisions.contract import UWSGI
 
 # uWSGI 2.0.31 reads these with atoi() (core/uwsgi.c, uwsgi_opt_set_int/64bit/megabytes): "abc" silently becomes 0.
 UWSGI_WHOLE_NUMBER_OPTIONS = frozenset(
@@ -13,8 +14,8 @@ UWSGI_WHOLE_NUMBER_OPTIONS = frozenset(
 
 
 def check_file(check: Check, filename: str, content: str, app: str | None) -> None:
-    uwsgi = executable("uwsgi")
-    options = _ini_section(content, "uwsgi")
+    uwsgi = executable(UWSGI)
+    options = _ini_section(content, UWSGI)  # uWSGI reads the section named as its program
     if options is None:
         check.problem("no [uwsgi] section: uWSGI would read nothing from this file")
     for line, key, value in options or []:
@@ -26,7 +27,7 @@ def check_file(check: Check, filename: str, content: str, app: str | None) -> No
 
 
 def check_command(check: Check, args: list[str]) -> None:
-    _run_uwsgi_strict(check, [executable("uwsgi"), "--strict", *args, "--hook-asap", "exit:"])
+    _run_uwsgi_strict(check, [executable(UWSGI), "--strict", *args, "--hook-asap", "exit:"])
 
 
 def _run_uwsgi_strict(check: Check, args: list[str]) -> None:

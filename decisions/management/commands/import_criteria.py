@@ -2,11 +2,11 @@ import json
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from decisions import store
 from decisions.expectations import broken_by, server_name
 from decisions.models import ConfigTemplate, Effect, Option, Question, Server, stored_criteria, stored_expectations
+from decisions.protection import replacing_all_criteria
 from decisions.seeding import InvalidCriteria, replace_criteria, replace_templates
 from decisions.signals import one_version_bump
 from decisions.space import impact
@@ -21,6 +21,7 @@ class Command(BaseCommand):
         "Replaces the criteria (and config templates, when the file has them) with a file from export_criteria."
         " An invalid file changes nothing; --dry-run reports what the file would change and changes nothing."
     )
+    requires_system_checks = []  # it repairs what decisions.checks reports missing
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="JSON file written by export_criteria ('-' for standard input)")
@@ -42,7 +43,7 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {path}: {error}") from None
         before = store.current()
         try:
-            with one_version_bump("import_criteria command"), transaction.atomic():
+            with one_version_bump("import_criteria command"), replacing_all_criteria():
                 replace_criteria(data, Server, Question, Option, Effect)
                 if "config_templates" in data:
                     replace_templates(data["config_templates"], ConfigTemplate)
