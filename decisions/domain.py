@@ -191,7 +191,10 @@ def snapshot_criteria(
     data: dict, version: int, changed_at: datetime | None
 ) -> tuple[Criteria, tuple[TemplateInfo, ...]]:
     """The frozen criteria and templates that snapshot_data() wrote, in any format up to SNAPSHOT_FORMAT."""
-    for upgrade in UPGRADES[data.get("format", 1) - 1 :]:
+    written_in = data.get("format", 1)
+    if written_in > SNAPSHOT_FORMAT:  # written by newer code: reading it as an older format would misread it
+        raise ValueError(f"Snapshot format {written_in} is newer than the newest this code reads, {SNAPSHOT_FORMAT}.")
+    for upgrade in UPGRADES[written_in - 1 :]:
         data = upgrade(data)
     servers = tuple(
         ServerInfo(
