@@ -23,6 +23,7 @@ LAYERS = (
             "decisions.appmodel",
             "decisions.scoring",
             "decisions.expectations",
+            "decisions.space",
             "decisions.sharing",
             "decisions.seeding",
             "decisions.history",

@@ -22,8 +22,17 @@ WEBSOCKETS_READS = reader_of_option("realtime", "websockets")
 
 
 def option_data(option: Option, **changes) -> dict:
+    """The option's change form as the page renders it, with its effects inline, ready to post back."""
     fields = ("question", "slug", "label", "help_text", "position")
-    return {name: getattr(option, name) for name in fields} | {"question": option.question_id} | changes
+    data = {name: getattr(option, name) for name in fields} | {"question": option.question_id}
+    effects = list(option.effects.order_by("server__position", "server__slug")) if option.pk else []
+    data |= {"effects-TOTAL_FORMS": len(effects), "effects-INITIAL_FORMS": len(effects)}
+    for index, effect in enumerate(effects):
+        row = {"id": effect.pk, "option": option.pk, "server": effect.server_id, "points": effect.points}
+        row |= {"reason": effect.reason} | ({"excluded": "on"} if effect.excluded else {})
+        row |= {"experimental": "on"} if effect.experimental else {}
+        data |= {f"effects-{index}-{name}": value for name, value in row.items()}
+    return data | changes
 
 
 def server_data(server: Server, **changes) -> dict:
