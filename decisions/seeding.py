@@ -51,6 +51,15 @@ def default_expectations() -> list[dict]:
     return json.loads(DEFAULT_EXPECTATIONS.read_text())
 
 
+def replace_expectations(rows: list[dict], Expectation) -> None:
+    """Replaces every stored expectation with `rows`, in their order."""
+    Expectation.objects.all().delete()
+    Expectation.objects.bulk_create(
+        Expectation(**row | {"expected": row["expected"] or "", "position": position})
+        for position, row in enumerate(rows)
+    )
+
+
 def export_criteria(Server, Question, Option, Effect, ConfigTemplate) -> dict:
     """Every stored criterion and config template in a stable, diff-friendly order."""
     effects: dict[int, dict] = {}

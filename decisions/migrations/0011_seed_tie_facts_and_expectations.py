@@ -10,7 +10,7 @@ Servers and effects an admin added keep the defaults: growing, and not experimen
 from django.db import migrations
 
 from decisions.models import read_criteria, read_templates, record_version
-from decisions.seeding import default_criteria, default_expectations
+from decisions.seeding import default_criteria, default_expectations, replace_expectations
 
 
 def seed(apps, schema_editor):
@@ -28,14 +28,7 @@ def seed(apps, schema_editor):
                     Effect.objects.filter(
                         option__question__slug=question["slug"], option__slug=option["slug"], server__slug=server
                     ).update(experimental=True)
-    for position, row in enumerate(default_expectations()):
-        Expectation.objects.create(
-            answers=row["answers"],
-            expected=row["expected"] or "",
-            note=row["note"],
-            source=row["source"],
-            position=position,
-        )
+    replace_expectations(default_expectations(), Expectation)
     # Migrations use historical models, which send no signal: record the version as a save would.
     CriteriaVersion = apps.get_model("decisions", "CriteriaVersion")
     CriteriaSnapshot = apps.get_model("decisions", "CriteriaSnapshot")

@@ -16,9 +16,25 @@ from playwright.sync_api import expect, sync_playwright
 
 from browser.harness import BASE_DIR, CHROMIUM_ARGS, DESKTOP, FAILURES, Tab, require_chromium
 from decisions import store
-from decisions.models import ConfigTemplate, CriteriaSnapshot, CriteriaVersion, Effect, Option, Question, Server
+from decisions.models import (
+    ConfigTemplate,
+    CriteriaSnapshot,
+    CriteriaVersion,
+    Effect,
+    Expectation,
+    Option,
+    Question,
+    Server,
+)
 from decisions.protection import replacing_all_criteria
-from decisions.seeding import default_criteria, default_templates, replace_criteria, replace_templates
+from decisions.seeding import (
+    default_criteria,
+    default_expectations,
+    default_templates,
+    replace_criteria,
+    replace_expectations,
+    replace_templates,
+)
 from decisions.signals import one_version_bump
 from tests.services import Gunicorn
 
@@ -106,6 +122,7 @@ def site(live_server_thread, transactional_db) -> str:
         with one_version_bump("the browser tests' seed"), replacing_all_criteria():  # version 1, its snapshot the seed
             replace_criteria(default_criteria(), Server, Question, Option, Effect)
             replace_templates(default_templates(), ConfigTemplate)
+        replace_expectations(default_expectations(), Expectation)
         CriteriaVersion.objects.filter(pk=1).update(changed_at=CRITERIA_DATE)
         CriteriaSnapshot.objects.filter(number=1).update(created_at=CRITERIA_DATE)
     store.forget()
