@@ -92,8 +92,18 @@ def rank(choices: Mapping[str, str], criteria: Criteria) -> Ranking:
         for server in criteria.servers
     ]
     order = tie_order(criteria)
-    results.sort(key=lambda r: (not r.eligible, -r.score, bool(r.experimental), order[r.server.slug]))
+    results.sort(key=lambda r: (not r.eligible, precedence(r.score, bool(r.experimental), order[r.server.slug])))
     return Ranking(tuple(results))
+
+
+def precedence(score: int, experimental: bool, place: int) -> tuple[int, tuple[bool, int]]:
+    """rank()'s order among servers that nothing rules out, the smaller first: more points, then tie_key()."""
+    return -score, tie_key(experimental, place)
+
+
+def tie_key(experimental: bool, place: int) -> tuple[bool, int]:
+    """On equal points, the smaller first: no experimental feature, then the place in tie_order()."""
+    return experimental, place
 
 
 def tie_order(criteria: Criteria) -> dict[str, int]:
@@ -265,7 +275,7 @@ def _best(choices: Mapping[str, str], tally: Tally, criteria: Criteria, order: d
     app = app_model(choices)
     ranked = sorted(
         criteria.servers,
-        key=lambda s: (-tally.scores[s.slug], tally.experimental[s.slug] > 0, order[s.slug]),
+        key=lambda s: precedence(tally.scores[s.slug], tally.experimental[s.slug] > 0, order[s.slug]),
     )
     for server in ranked:
         if not tally.exclusions[server.slug] and not unfit_reasons(server.slug, app, choices):
