@@ -1,7 +1,7 @@
 """The whole answer space, checked: for every reachable answer set, the recommended server's plan serves the
 app that the answers describe, over the interface, at the import path and with the protocols it needs.
 
-No database and no rendering: tests/answer_space.py walks the 27 million answer sets in a second; each
+No database and no rendering: decisions/space.py walks the 27 million answer sets in a second; each
 distinct (feature answers, recommended server) gets its plan checked against the app model. The plans fall
 into classes (server, app, worker, protocols, command shape); tests/test_boot.py boots a real app for each.
 """
@@ -12,15 +12,15 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from answer_space import FEATURES, Space, answer_sets, space_size
 from bundles import CRITERIA
 
 from decisions.answers import Answers
 from decisions.appmodel import ASGI, WSGI, app_model, speaks_http2_itself
 from decisions.configs.plan import HELD_THREADS, ServerPlan, plan_for
 from decisions.scoring import rank
+from decisions.space import FEATURES, Walk, space_size
 
-SPACE = Space(CRITERIA)
+SPACE = Walk(CRITERIA, (CRITERIA,))
 SERVERS = {server.slug: server for server in CRITERIA.servers}
 
 
@@ -108,8 +108,8 @@ def walk() -> tuple[Counter, dict[tuple, list[dict[str, str]]], list[str]]:
     recommended: Counter = Counter()
     classes: dict[tuple, list[dict[str, str]]] = {}
     problems = []
-    for features in answer_sets(CRITERIA, FEATURES):
-        for outcome in SPACE.outcomes(features):
+    for features, outcomes in SPACE.outcomes():
+        for outcome in outcomes:
             recommended[outcome.recommended] += outcome.answer_sets
             if outcome.recommended is None:
                 continue
@@ -150,7 +150,7 @@ def test_the_walk_recommends_what_rank_recommends():
             if value is not None:
                 choices[slug] = value
         best = rank(choices, CRITERIA).recommended
-        assert SPACE.recommended(choices) == (best.server.slug if best else None), choices
+        assert SPACE.recommendations(choices) == (best.server.slug if best else None,), choices
 
 
 def test_every_recommended_plan_serves_the_app_the_answers_describe():
