@@ -75,6 +75,7 @@ superuser: migrate
 
 benchmark: migrate collectstatic
 	$(BIN)/python scripts/benchmark.py
+	$(BIN)/python scripts/preview_benchmark.py
 
 clean:
 	rm -rf $(VENV) staticfiles node_modules
