@@ -23,7 +23,8 @@ from decisions.appmodel import app_model, unfit_reasons
 from decisions.domain import Criteria, OptionInfo
 from decisions.scoring import tie_key, tie_order
 
-# The questions whose answers the app model reads, walked answer by answer; every other one only adds points.
+# The questions whose answers the app model and the server's plan read (tests/test_answer_space.py records what the
+# plan reads), walked answer by answer: every other question only adds points or rules servers out.
 FEATURES = ("framework", "async", "realtime", "http", "asynclib", "workload", "deploy", "tls")
 EXAMPLES = 5  # example answer sets per move
 POINTS, EXCLUSIONS, EXPERIMENTAL = range(3)  # the fields of a server in a packed tally
@@ -186,7 +187,7 @@ class Lanes:
     `width * lane` set for each."""
 
     def __init__(self, count: int, width: int):
-        self.count, self.width = count, width
+        self.width = width
         self.ones = sum(1 << (width * lane) for lane in range(count))
         self.guards = self.ones << (width - 1)
         self.lane = (1 << width) - 1
@@ -277,10 +278,10 @@ class Walk:
         self.walked = walked
         features, rest = partition(walked)
         self.features, self.rest = Questions.of(walked, features), Questions.of(walked, rest)
-        self.sides = tuple(Side(criteria) for criteria in sides)
-        self.feature_keys = list(zip(*(side.tallies(self.features, unfit=True) for side in self.sides), strict=True))
+        per_side = tuple(Side(criteria) for criteria in sides)
+        self.feature_keys = list(zip(*(side.tallies(self.features, unfit=True) for side in per_side), strict=True))
         self.feature_groups = _group(self.feature_keys)
-        self.rest_keys = list(zip(*(side.tallies(self.rest, unfit=False) for side in self.sides), strict=True))
+        self.rest_keys = list(zip(*(side.tallies(self.rest, unfit=False) for side in per_side), strict=True))
         answered = self.rest.answered
         rest_groups = [
             (key, sorted(members, key=answered.__getitem__)) for key, members in _group(self.rest_keys).items()
@@ -288,14 +289,14 @@ class Walk:
         rest_groups.sort(key=lambda group: answered[group[1][0]])
         self.rest_members = [members for _, members in rest_groups]
         self.lane_of = {key: lane for lane, (key, _) in enumerate(rest_groups)}
-        bias = max(side.points_bound for side in self.sides)
-        steps = max(2 * len(side.servers) + 1 for side in self.sides)
+        bias = max(side.points_bound for side in per_side)
+        steps = max(2 * len(side.servers) + 1 for side in per_side)
         # A lane holds a place in the order (see Ranker) and the sum of every lane's rest set count.
         width = max((2 * bias + 1) * steps, self.rest.size).bit_length() + 1
         self.lanes = Lanes(len(rest_groups), width)
         self.rest_counts = self.lanes.pack(len(members) for members in self.rest_members)
         self.rankers = tuple(
-            Ranker(side, self.lanes, [key[k] for key, _ in rest_groups], bias) for k, side in enumerate(self.sides)
+            Ranker(side, self.lanes, [key[k] for key, _ in rest_groups], bias) for k, side in enumerate(per_side)
         )
         self._simplest: dict[tuple[int, ...], list[int]] = {}
 
