@@ -20,12 +20,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from decisions.appmodel import app_model, unfit_reasons
+from decisions.contract import ASYNC, ASYNCLIB, DEPLOY, FRAMEWORK, HTTP, REALTIME, TLS, WORKLOAD
 from decisions.domain import Criteria, OptionInfo
 from decisions.scoring import tie_key, tie_order
 
 # The questions whose answers the app model and the server's plan read (tests/test_answer_space.py records what the
 # plan reads), walked answer by answer: every other question only adds points or rules servers out.
-FEATURES = ("framework", "async", "realtime", "http", "asynclib", "workload", "deploy", "tls")
+FEATURES = (FRAMEWORK, ASYNC, REALTIME, HTTP, ASYNCLIB, WORKLOAD, DEPLOY, TLS)
 EXAMPLES = 5  # example answer sets per move
 POINTS, EXCLUSIONS, EXPERIMENTAL = range(3)  # the fields of a server in a packed tally
 

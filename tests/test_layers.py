@@ -27,7 +27,6 @@ LAYERS = (
             "decisions.sharing",
             "decisions.seeding",
             "decisions.history",
-            "decisions.space",
         ),
     ),
     ("configs", ("decisions.configs", "decisions.charts", "decisions.decision_record")),
