@@ -33,8 +33,7 @@ class Example:
 class MoveShown:
     before: str
     after: str
-    count: int
-    share: float
+    count: str  # as people read numbers: 403,100 (1.49%)
     examples: tuple[Example, ...]
 
 
@@ -47,6 +46,11 @@ class EditReport:
     broken: tuple[Verdict, ...]
     impact: Impact | None
     preview: bool
+
+    @property
+    def changed(self) -> str:
+        """E.g. "796,740 of 27,095,040 (2.94%)"."""
+        return f"{self.impact.changed:,} of {self.impact.total:,} ({self.impact.share:.2%})"
 
     @property
     def message(self) -> str:
@@ -65,8 +69,7 @@ class EditReport:
             MoveShown(
                 server_name(self.before, move.before),
                 server_name(self.after, move.after),
-                move.count,
-                move.count / self.impact.total,
+                f"{move.count:,} ({move.count / self.impact.total:.2%})",
                 tuple(self._example(choices, move.after) for choices in move.examples[:EXAMPLES_SHOWN]),
             )
             for move in self.impact.moves
