@@ -66,9 +66,9 @@ class VersionedMixin:
 
 
 class GuardedEditMixin(VersionedMixin):
-    """A criteria edit (an object with its inlines, or a deletion) is tried before it is kept (decisions.edits):
-    a preview, or an edit that breaks an expectation without "save anyway", is rolled back and the form shown
-    again with its report."""
+    """A criteria edit (an object with its inlines, a deletion, a bulk deletion) is tried before it is kept
+    (decisions.edits): a preview, or an edit that breaks an expectation without "save anyway", is rolled back
+    and the form or confirmation page shown again with its report."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method != "POST":
@@ -121,6 +121,28 @@ class GuardedEditMixin(VersionedMixin):
             _forget_messages(request)
             request.method, request.POST = "GET", QueryDict()  # the confirmation page again, with the report
             return super().delete_view(request, object_id, (extra_context or {}) | {"criteria_hold": held.report})
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method != "POST":
+            return super().changelist_view(request, extra_context)
+        response = None
+
+        def save() -> bool:
+            nonlocal response
+            response = super(GuardedEditMixin, self).changelist_view(request, extra_context)
+            return response.status_code == 302
+
+        try:
+            held_edit(request, editor(request), save)
+        except HeldEdit as held:
+            # Only a deletion can break an expectation here (list edits change positions, which score nothing):
+            # the action's confirmation page again, which shows the report and "save anyway".
+            _forget_messages(request)
+            request.criteria_hold = held.report
+            request.POST = request.POST.copy()
+            request.POST.pop("post")
+            return super().changelist_view(request, extra_context)
         return response
 
 

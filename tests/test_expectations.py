@@ -178,3 +178,20 @@ def test_it_dry_runs_an_import_reporting_its_impact_and_changing_nothing(tmp_pat
     assert "framework=fastapi&async=yes → Uvicorn" in text
     assert CriteriaVersion.objects.get().number == before and fastapi_on_uvicorn() != -5
     assert Server.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_it_holds_a_bulk_deletion_that_breaks_an_expectation_until_delete_anyway(admin_client):
+    question = Question.objects.get(slug="workload")
+    option = Option.objects.create(question=question, slug="batch", label="Batch jobs", position=9)
+    Expectation.objects.create(
+        answers="workload=batch", expected="gunicorn", note="Batch goes to Gunicorn.", source="t"
+    )
+    url = reverse("admin:decisions_option_changelist")
+    form = {"action": "delete_selected", "_selected_action": [option.pk], "post": "yes"}
+    response = admin_client.post(url, form)
+    page = response.content.decode()
+    assert response.status_code == 200 and "Not saved: this edit breaks 1 expectation" in page
+    assert "Delete anyway, breaking 1 expectation" in page and Option.objects.filter(pk=option.pk).exists()
+    assert admin_client.post(url, form | {"_save_anyway": "1"}).status_code == 302
+    assert not Option.objects.filter(pk=option.pk).exists()
