@@ -223,6 +223,9 @@ def test_it_shows_an_admins_edit_of_one_effect_in_the_public_result(tab, new_tab
     page.get_by_label("Granian points for Django").fill("9")
     page.get_by_label("Reason for Granian when Django").fill("Our team runs Granian everywhere.")
     page.get_by_role("button", name="Save scoring").click()
+    expect(page.locator(".errornote")).to_contain_text("Not saved: this edit breaks")  # the Django expectations
+    page.get_by_label(re.compile("Save anyway, breaking")).check()
+    page.get_by_role("button", name="Save scoring").click()
     expect(page.locator(".messagelist")).to_contain_text("Saved 1 change(s)")
 
     visitor.page.reload()
