@@ -4,8 +4,8 @@ An answer set gives each question "unanswered" or one of its options: with the s
 27,095,040 sets. The app model and the server's plan read only the FEATURES questions; the others only add points
 or rule servers out. So the space is walked as feature sets x rest sets. Each is grouped by its tally (per server:
 points, exclusions, answers it meets only experimentally; a feature set's exclusions include the servers the app
-model finds unfit), and each feature group is ranked against every rest group at once (Lanes), in rank()'s order:
-scoring.precedence() over scoring.tie_order().
+model finds unfit), and every feature group is ranked with every rest group at once, as numpy arrays shaped
+(feature groups, rest groups, servers), in rank()'s order: scoring.precedence() over scoring.tie_order().
 
 impact(before, after) walks every answer set of `after` and ranks each with both criteria: an answer `before` does
 not offer counts there as unanswered, as compare_versions() drops it.
@@ -15,9 +15,10 @@ import functools
 import heapq
 import itertools
 import math
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from decisions.appmodel import app_model, unfit_reasons
 from decisions.contract import ASYNC, ASYNCLIB, DEPLOY, FRAMEWORK, HTTP, REALTIME, TLS, WORKLOAD
@@ -28,7 +29,7 @@ from decisions.scoring import tie_key, tie_order
 # plan reads), walked answer by answer: every other question only adds points or rules servers out.
 FEATURES = (FRAMEWORK, ASYNC, REALTIME, HTTP, ASYNCLIB, WORKLOAD, DEPLOY, TLS)
 EXAMPLES = 5  # example answer sets per move
-POINTS, EXCLUSIONS, EXPERIMENTAL = range(3)  # the fields of a server in a packed tally
+POINTS, EXCLUSIONS, EXPERIMENTAL = range(3)  # the first axis of a tally array
 
 Answers = tuple[str | None, ...]
 
@@ -87,89 +88,85 @@ class Questions:
         return index
 
     @functools.cached_property
-    def answered(self) -> list[int]:
+    def answered(self) -> np.ndarray:
         """How many questions each answer set answers."""
-        counts = [0]
+        counts = np.zeros(1, dtype=int)
         for options in self.answers:
-            counts = [count + (value is not None) for count in counts for value in options]
+            counts = (counts[:, None] + [value is not None for value in options]).ravel()
         return counts
 
 
 @functools.lru_cache(maxsize=8)
-def unfit_masks(servers: tuple[str, ...], slugs: tuple[str, ...], offered: tuple[Answers, ...]) -> tuple[int, ...]:
-    """For every answer set of the questions (product order), the servers the app model finds unfit: bit i for
-    servers[i]. `offered` may repeat None where the criteria do not offer an answer that is walked.
+def unfit_masks(servers: tuple[str, ...], slugs: tuple[str, ...], offered: tuple[Answers, ...]) -> np.ndarray:
+    """For every answer set of the questions (product order), the servers the app model finds unfit: a read-only
+    bool array, a row per answer set, a column per server. `offered` may repeat None where the criteria do not offer
+    an answer that is walked.
 
     A cache, as the masks depend only on the answers and the server slugs, never on points or exclusions: every
     preview of a weight edit after the first reuses them. The key holds all they depend on, so an edit that adds an
-    option or a server makes a new entry instead of a stale one; the least recently used of 8 goes (an entry is one
-    int per feature set, 60,480 with the seed). Only a change of decisions/appmodel.py's code would invalidate an
-    entry, and code changes restart the process.
+    option or a server makes a new entry instead of a stale one; the least recently used of 8 goes (an entry is a
+    byte per feature set and server, 60,480 x 5 with the seed). Only a change of decisions/appmodel.py's code would
+    invalidate an entry, and code changes restart the process.
     """
-    masks = []
+    rows = []
     for values in itertools.product(*offered):
         choices = _choices(slugs, values)
         app = app_model(choices)
-        masks.append(sum(1 << i for i, server in enumerate(servers) if unfit_reasons(server, app, choices)))
-    return tuple(masks)
+        rows.append([bool(unfit_reasons(server, app, choices)) for server in servers])
+    masks = np.array(rows, dtype=bool).reshape(len(rows), len(servers))
+    masks.flags.writeable = False
+    return masks
 
 
 class Side:
-    """One criteria's tallies of answer sets, packed in one int: per server (in the criteria's order) three signed
-    fields of `width` bits, POINTS, EXCLUSIONS and EXPERIMENTAL answers, so that adding tallies adds every field.
-    Counted as scoring.Tally counts them; an answer the criteria do not offer counts as unanswered."""
+    """One criteria's tallies of answer sets and its recommendation for them. A tally array is shaped (3, servers in
+    the criteria's order, answer sets): POINTS, EXCLUSIONS and EXPERIMENTAL answers, counted as scoring.Tally counts
+    them; an answer the criteria do not offer counts as unanswered."""
 
     def __init__(self, criteria: Criteria):
         self.criteria = criteria
         self.servers = tuple(server.slug for server in criteria.servers)
         self.index = {slug: i for i, slug in enumerate(self.servers)}
         order = tie_order(criteria)
-        self.places = tuple(order[slug] for slug in self.servers)
-        self.points_bound = sum(
-            max((abs(effect.points) for option in question.options for effect in option.effects.values()), default=0)
-            for question in criteria.questions
+        places = [order[slug] for slug in self.servers]
+        ties = sorted(itertools.product((False, True), places), key=lambda tie: tie_key(*tie))
+        self.ties = len(ties)
+        # Per server, the rank of its tie_key() among all ties (0 first), without and with an experimental answer;
+        # shaped (servers, 1, 1) to broadcast in winners().
+        self.plain_tie, self.experimental_tie = (
+            np.array([ties.index((flag, place)) for place in places]).reshape(-1, 1, 1) for flag in (False, True)
         )
-        self.width = max(self.points_bound, len(criteria.questions) + 1).bit_length() + 2
 
-    def tallies(self, questions: Questions, unfit: bool) -> list[int]:
+    def tallies(self, questions: Questions, unfit: bool) -> np.ndarray:
         """The tally of every answer set of `questions`, in their order; with `unfit`, a server the app model finds
         unfit for the answers counts one exclusion more."""
-        totals = [0]
+        totals = np.zeros((3, len(self.servers), 1), dtype=np.int32)
         for slug, options in zip(questions.slugs, questions.answers, strict=True):
-            step = [self._tally(self._option(slug, value)) for value in options]
-            totals = [total + tally for total in totals for tally in step]
-        if not unfit:
-            return totals
-        masks = unfit_masks(self.servers, questions.slugs, self._offered(questions))
-        exclusions = {mask: self._unfit_tally(mask) for mask in set(masks)}
-        return [total + exclusions[mask] for total, mask in zip(totals, masks, strict=True)]
+            step = np.stack([self._tally(self._option(slug, value)) for value in options], axis=-1)
+            totals = (totals[..., :, None] + step[..., None, :]).reshape(3, len(self.servers), -1)
+        if unfit:
+            totals[EXCLUSIONS] += unfit_masks(self.servers, questions.slugs, self._offered(questions)).T
+        return totals
 
-    def unpack(self, tally: int) -> list[tuple[int, int, int]]:
-        """Per server: (points, exclusions, experimental answers)."""
-        fields, sign, full = [], 1 << (self.width - 1), 1 << self.width
-        for _ in range(3 * len(self.servers)):
-            low = tally & (full - 1)
-            value = low - full if low & sign else low
-            fields.append(value)
-            tally = (tally - value) >> self.width
-        return [tuple(fields[i : i + 3]) for i in range(0, len(fields), 3)]
+    def winners(self, features: np.ndarray, rest: np.ndarray) -> np.ndarray:
+        """For every feature tally with every rest tally, the recommended server's index, shaped (features, rest);
+        len(servers) where every server is ruled out."""
 
-    def _field(self, server: int, field: int, value: int = 1) -> int:
-        return value << (self.width * (3 * server + field))
+        points, exclusions, experimental = features[:, :, :, None] + rest[:, :, None, :]  # (servers, features, rest)
+        # A server's key: its points times len(ties), less its tie_key() rank (below len(ties)), so that more points
+        # always win and equal points fall to tie_key(); rank()'s first eligible server has the largest key.
+        key = points * self.ties - np.where(experimental > 0, self.experimental_tie, self.plain_tie)
+        key[exclusions > 0] = np.iinfo(key.dtype).min  # ruled out: below any eligible server
+        best = key.argmax(axis=0) if self.servers else 0
+        return np.where((exclusions > 0).all(axis=0), len(self.servers), best)
 
-    def _tally(self, option: OptionInfo | None) -> int:
-        tally = 0
+    def _tally(self, option: OptionInfo | None) -> np.ndarray:
+        tally = np.zeros((3, len(self.servers)), dtype=np.int32)
         for slug, effect in option.effects.items() if option else ():
             if slug in self.index:
-                server = self.index[slug]
-                tally += (
-                    self._field(server, EXCLUSIONS) if effect.excluded else self._field(server, POINTS, effect.points)
-                )
-                tally += self._field(server, EXPERIMENTAL) if effect.experimental else 0
+                points = 0 if effect.excluded else effect.points
+                tally[:, self.index[slug]] = points, effect.excluded, effect.experimental
         return tally
-
-    def _unfit_tally(self, mask: int) -> int:
-        return sum(self._field(server, EXCLUSIONS) for server in range(len(self.servers)) if mask >> server & 1)
 
     def _option(self, slug: str, value: str | None) -> OptionInfo | None:
         question = self.criteria.question(slug)
@@ -182,191 +179,106 @@ class Side:
         )
 
 
-class Lanes:
-    """`count` non-negative numbers side by side in one int, in lanes of `width` bits whose top bit stays clear, so
-    that one big-int operation compares or picks in every lane at once. A set of lanes is given as flags: bit
-    `width * lane` set for each."""
+class Groups:
+    """Answer sets grouped by their tallies in every side: `of` each set, and per group its `tallies` (one array per
+    side), `size` and `members`, the fewest answers first (then the lowest number); `first` is that first member, and
+    `simplest` the group's place when groups are ordered by their first member."""
 
-    def __init__(self, count: int, width: int):
-        self.width = width
-        self.ones = sum(1 << (width * lane) for lane in range(count))
-        self.guards = self.ones << (width - 1)
-        self.lane = (1 << width) - 1
-
-    def pack(self, values: Iterable[int]) -> int:
-        return sum(value << (self.width * lane) for lane, value in enumerate(values))
-
-    def spread(self, flags: int) -> int:
-        """The flagged lanes, every bit set."""
-        return flags * self.lane
-
-    def at_least(self, a: int, b: int) -> int:
-        return (((a | self.guards) - b) & self.guards) >> (self.width - 1)
-
-    def maximum(self, a: int, b: int) -> int:
-        a_wins = self.spread(self.at_least(a, b))
-        return (a & a_wins) | (b & ~a_wins)
-
-    def nonzero(self, a: int) -> int:
-        return ((a + self.guards - self.ones) & self.guards) >> (self.width - 1)
-
-    def total(self, values: int, flags: int) -> int:
-        """The sum of the flagged lanes' values (less than a lane can hold: see Walk)."""
-        return (values & self.spread(flags)) % self.lane
-
-    def first(self, flags: int) -> int:
-        return ((flags & -flags).bit_length() - 1) // self.width
-
-    def each(self, flags: int) -> Iterator[int]:
-        while flags:
-            yield self.first(flags)
-            flags &= flags - 1
+    def __init__(self, tallies: Sequence[np.ndarray], answered: np.ndarray):
+        columns = np.concatenate([tally.reshape(-1, tally.shape[-1]) for tally in tallies])
+        distinct, self.of = _unique_columns(columns)
+        self.size = np.bincount(self.of)
+        rows = np.split(distinct, np.cumsum([len(tally) * len(tally[0]) for tally in tallies])[:-1])
+        self.tallies = [row.reshape(*tally.shape[:-1], -1) for row, tally in zip(rows, tallies, strict=True)]
+        order = np.lexsort((answered, self.of))  # stable: by group, then fewest answers, then number
+        self.members = np.split(order, np.cumsum(self.size)[:-1])
+        self.first = order[np.cumsum(self.size) - self.size]
+        self.simplest = np.argsort(np.lexsort((self.first, answered[self.first])))  # groups by their first, 0 first
 
 
-class Ranker:
-    """One criteria's recommendation for a feature tally with every rest group, one lane each. A server's place in
-    rank()'s order is one number per lane, the highest first: (points + bias) * step + its tie value (tie_key()
-    ranked: 2 x servers values, below one point's step); 0 where it is ruled out."""
-
-    def __init__(self, side: Side, lanes: Lanes, rest: Sequence[int], bias: int):
-        self.side, self.lanes = side, lanes
-        count = len(side.servers)
-        self.step = 2 * count + 1
-        ties = sorted(itertools.product((False, True), side.places), key=lambda tie: tie_key(*tie), reverse=True)
-        value = {tie: n + 1 for n, tie in enumerate(ties)}
-        tallies = [side.unpack(tally) for tally in rest]
-        self.scores, self.open, self.plain_ties, self.experimental_ties = [], [], [], []
-        for i, place in enumerate(side.places):
-            self.scores.append(lanes.pack((fields[i][POINTS] + bias) * self.step for fields in tallies))
-            self.open.append(lanes.spread(lanes.pack(not fields[i][EXCLUSIONS] for fields in tallies)))
-            experimental = lanes.pack(fields[i][EXPERIMENTAL] > 0 for fields in tallies)
-            plain, flagged = value[False, place], value[True, place]
-            self.plain_ties.append(lanes.ones * plain + experimental * (flagged - plain))
-            self.experimental_ties.append(lanes.ones * flagged)
-        self._winners: dict[int, dict[str | None, int]] = {}
-
-    def winners(self, feature: int) -> dict[str | None, int]:
-        """The lanes (rest groups) each server is recommended in, None where no server fits; empty ones left out."""
-        if feature not in self._winners:
-            self._winners[feature] = self._rank(feature)
-        return self._winners[feature]
-
-    def _rank(self, feature: int) -> dict[str | None, int]:
-        lanes = self.lanes
-        keys = {}
-        for i, (points, exclusions, experimental) in enumerate(self.side.unpack(feature)):
-            if not exclusions:
-                ties = self.experimental_ties[i] if experimental else self.plain_ties[i]
-                keys[self.side.servers[i]] = (self.scores[i] + points * self.step * lanes.ones + ties) & self.open[i]
-        best = functools.reduce(lanes.maximum, keys.values(), 0)
-        winners = {slug: lanes.nonzero(key) & ~lanes.nonzero(best - key) for slug, key in keys.items()}
-        winners[None] = lanes.ones & ~lanes.nonzero(best)
-        return {slug: flags for slug, flags in winners.items() if flags}
+def _unique_columns(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct columns, sorted, and the number of each column among them: np.unique(columns, axis=1,
+    return_inverse=True), which sorts them as records, ten times slower than sorting by each row (lexsort)."""
+    order = np.lexsort(columns) if len(columns) else np.arange(columns.shape[1])  # no row (no server): one column
+    ordered = columns[:, order]
+    distinct = np.r_[True, (ordered[:, 1:] != ordered[:, :-1]).any(axis=0)]
+    of = np.empty(columns.shape[1], dtype=int)
+    of[order] = np.cumsum(distinct) - 1
+    return ordered[:, distinct], of
 
 
 @dataclass(frozen=True)
 class Outcome:
     recommended: str | None  # server slug; None when every server is ruled out
     answer_sets: int  # how many rest sets lead to it with these feature answers
-    example: dict[str, str]  # answers to the rest that lead to it
+    example: dict[str, str]  # answers to the rest that lead to it, the fewest answers
 
 
 class Walk:
-    """Every answer set of `walked`, grouped by its tallies in each of `sides`: feature groups, and rest groups
-    (the lanes, the simplest first), ranked by each side."""
+    """Every answer set of `walked`, as a feature set and a rest set, each grouped by its tallies in all `sides`; and
+    `winners`: per side, its recommendation for every (feature group, rest group), an index into `servers`."""
 
     def __init__(self, walked: Criteria, sides: Sequence[Criteria]):
         self.walked = walked
         features, rest = partition(walked)
         self.features, self.rest = Questions.of(walked, features), Questions.of(walked, rest)
         per_side = tuple(Side(criteria) for criteria in sides)
-        self.feature_keys = list(zip(*(side.tallies(self.features, unfit=True) for side in per_side), strict=True))
-        self.feature_groups = _group(self.feature_keys)
-        self.rest_keys = list(zip(*(side.tallies(self.rest, unfit=False) for side in per_side), strict=True))
-        answered = self.rest.answered
-        rest_groups = [
-            (key, sorted(members, key=answered.__getitem__)) for key, members in _group(self.rest_keys).items()
-        ]
-        rest_groups.sort(key=lambda group: answered[group[1][0]])
-        self.rest_members = [members for _, members in rest_groups]
-        self.lane_of = {key: lane for lane, (key, _) in enumerate(rest_groups)}
-        bias = max(side.points_bound for side in per_side)
-        steps = max(2 * len(side.servers) + 1 for side in per_side)
-        # A lane holds a place in the order (see Ranker) and the sum of every lane's rest set count.
-        width = max((2 * bias + 1) * steps, self.rest.size).bit_length() + 1
-        self.lanes = Lanes(len(rest_groups), width)
-        self.rest_counts = self.lanes.pack(len(members) for members in self.rest_members)
-        self.rankers = tuple(
-            Ranker(side, self.lanes, [key[k] for key, _ in rest_groups], bias) for k, side in enumerate(per_side)
+        self.servers = tuple((*side.servers, None) for side in per_side)
+        self.feature_groups = Groups(
+            [side.tallies(self.features, unfit=True) for side in per_side], self.features.answered
         )
-        self._simplest: dict[tuple[int, ...], list[int]] = {}
+        self.rest_groups = Groups([side.tallies(self.rest, unfit=False) for side in per_side], self.rest.answered)
+        self.winners = tuple(
+            side.winners(features, rest)
+            for side, features, rest in zip(
+                per_side, self.feature_groups.tallies, self.rest_groups.tallies, strict=True
+            )
+        )
 
     def recommendations(self, choices: Mapping[str, str]) -> tuple[str | None, ...]:
         """Each side's recommendation for one answer set of `walked`, read off the walk's groups."""
-        feature_key = self.feature_keys[self.features.index(choices)]
-        lane = self.lane_of[self.rest_keys[self.rest.index(choices)]]
-        return tuple(
-            next(slug for slug, flags in ranker.winners(key).items() if flags >> (self.lanes.width * lane) & 1)
-            for ranker, key in zip(self.rankers, feature_key, strict=True)
-        )
+        cell = self.feature_groups.of[self.features.index(choices)], self.rest_groups.of[self.rest.index(choices)]
+        return tuple(servers[winners[cell]] for servers, winners in zip(self.servers, self.winners, strict=True))
 
     def outcomes(self) -> Iterator[tuple[dict[str, str], tuple[Outcome, ...]]]:
         """Every feature set with what the first side recommends over the rest sets, by server slug."""
-        by_key: dict[tuple[int, ...], tuple[Outcome, ...]] = {}
-        for index, key in enumerate(self.feature_keys):
-            if key not in by_key:
-                winners = sorted(self.rankers[0].winners(key[0]).items(), key=lambda item: str(item[0]))
-                by_key[key] = tuple(
-                    Outcome(slug, self.lanes.total(self.rest_counts, flags), self.rest_example(flags))
-                    for slug, flags in winners
+        servers, rest = self.servers[0], self.rest_groups
+        won = self.winners[0][..., None] == np.arange(len(servers))  # (feature groups, rest groups, servers)
+        sets = (won * rest.size[:, None]).sum(axis=1)  # (feature groups, servers): the rest sets each wins
+        simplest = np.where(won, rest.simplest[:, None], len(rest.simplest)).argmin(axis=1)  # the rest group
+        by_name = sorted(range(len(servers)), key=lambda server: str(servers[server]))
+        by_group = [
+            tuple(
+                Outcome(
+                    servers[server], int(sets[group, server]), self.rest.choices(rest.first[simplest[group, server]])
                 )
-            yield self.features.choices(index), by_key[key]
+                for server in by_name
+                if sets[group, server]
+            )
+            for group in range(len(sets))
+        ]
+        for index, group in enumerate(self.feature_groups.of):
+            yield self.features.choices(index), by_group[group]
 
-    def rest_example(self, flags: int) -> dict[str, str]:
-        return self.rest.choices(self.rest_members[self.lanes.first(flags)][0])
-
-    def examples(self, found: Sequence[tuple[tuple[int, ...], int]]) -> tuple[dict[str, str], ...]:
-        """Up to EXAMPLES answer sets among these (feature group, rest lanes), the fewest answers first."""
-
-        def answered(feature: int, rest: int) -> int:
-            return self.features.answered[feature] + self.rest.answered[rest]
-
-        best = heapq.nsmallest(
-            EXAMPLES, found, key=lambda item: answered(self._feature_sets(item[0])[0], self._rest_sets(item[1])[0])
-        )
+    def examples(self, cells: np.ndarray) -> tuple[dict[str, str], ...]:
+        """Up to EXAMPLES answer sets among these (feature group, rest group) cells, given as indices into the
+        flattened winners, the fewest answers first. They are members of the EXAMPLES cells whose first answer set
+        comes first, and among the first EXAMPLES members of each group."""
+        features, rest = self.feature_groups, self.rest_groups
+        group, lane = np.divmod(cells, len(rest.size))
+        first = features.first[group], rest.first[lane]
+        order = np.lexsort((first[1], first[0], self.features.answered[first[0]] + self.rest.answered[first[1]]))
         candidates = [
-            (answered(f, r), f, r)
-            for key, flags in best
-            for f in self._feature_sets(key)
-            for r in self._rest_sets(flags)
+            (self.features.answered[f] + self.rest.answered[r], f, r)
+            for cell in order[:EXAMPLES]
+            for f in features.members[group[cell]][:EXAMPLES]
+            for r in rest.members[lane[cell]][:EXAMPLES]
         ]
         return tuple(self._example(f, r) for _, f, r in heapq.nsmallest(EXAMPLES, candidates))
-
-    def _feature_sets(self, key: tuple[int, ...]) -> list[int]:
-        """The first EXAMPLES feature sets of a feature group, the fewest answers first."""
-        if key not in self._simplest:
-            members = self.feature_groups[key]
-            self._simplest[key] = heapq.nsmallest(EXAMPLES, members, key=self.features.answered.__getitem__)
-        return self._simplest[key]
-
-    def _rest_sets(self, flags: int) -> list[int]:
-        """The first EXAMPLES rest sets of the flagged lanes, the simplest lanes first."""
-        return list(
-            itertools.islice(
-                itertools.chain.from_iterable(map(self.rest_members.__getitem__, self.lanes.each(flags))), EXAMPLES
-            )
-        )
 
     def _example(self, feature: int, rest: int) -> dict[str, str]:
         choices = self.features.choices(feature) | self.rest.choices(rest)
         return {question.slug: choices[question.slug] for question in self.walked.questions if question.slug in choices}
-
-
-def _group(keys: Iterable[tuple[int, ...]]) -> dict[tuple[int, ...], list[int]]:
-    groups: dict[tuple[int, ...], list[int]] = {}
-    for index, key in enumerate(keys):
-        groups.setdefault(key, []).append(index)
-    return groups
 
 
 @dataclass(frozen=True)
@@ -393,15 +305,18 @@ class Impact:
 def impact(before: Criteria, after: Criteria) -> Impact:
     """What an edit from `before` to `after` changes: every answer set of `after`, ranked with both, exactly."""
     walk = Walk(after, (before, after))
-    counts: Counter = Counter()
-    found: dict[tuple[str | None, str | None], list[tuple[tuple[int, ...], int]]] = {}
-    for key, members in walk.feature_groups.items():
-        then, now = (ranker.winners(tally) for ranker, tally in zip(walk.rankers, key, strict=True))
-        for old, old_flags in then.items():
-            for new, new_flags in now.items():
-                if old != new and (flags := old_flags & new_flags):
-                    counts[old, new] += len(members) * walk.lanes.total(walk.rest_counts, flags)
-                    found.setdefault((old, new), []).append((key, flags))
-    moves = [Move(old, new, count, walk.examples(found[old, new])) for (old, new), count in counts.items()]
+    slugs = list(dict.fromkeys(walk.servers[0] + walk.servers[1]))
+    then, now = (
+        np.array([slugs.index(slug) for slug in servers])[winners]
+        for servers, winners in zip(walk.servers, walk.winners, strict=True)
+    )
+    move = (then * len(slugs) + now).ravel()  # per (feature group, rest group): which (before, after)
+    sets = np.outer(walk.feature_groups.size, walk.rest_groups.size).ravel()
+    changed = np.flatnonzero(then.ravel() != now.ravel())
+    moves = []
+    for code in np.unique(move[changed]):
+        cells = changed[move[changed] == code]
+        old, new = divmod(int(code), len(slugs))
+        moves.append(Move(slugs[old], slugs[new], int(sets[cells].sum()), walk.examples(cells)))
     moves.sort(key=lambda move: (-move.count, move.before or "", move.after or ""))
-    return Impact(walk.features.size * walk.rest.size, sum(counts.values()), tuple(moves))
+    return Impact(walk.features.size * walk.rest.size, sum(move.count for move in moves), tuple(moves))
