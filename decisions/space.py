@@ -134,7 +134,8 @@ class Side:
         # Per server, the rank of its tie_key() among all ties (0 first), without and with an experimental answer;
         # shaped (servers, 1, 1) to broadcast in winners().
         self.plain_tie, self.experimental_tie = (
-            np.array([ties.index((flag, place)) for place in places]).reshape(-1, 1, 1) for flag in (False, True)
+            np.array([ties.index((flag, place)) for place in places], dtype=int).reshape(-1, 1, 1)
+            for flag in (False, True)
         )
 
     def tallies(self, questions: Questions, unfit: bool) -> np.ndarray:
@@ -143,7 +144,8 @@ class Side:
         totals = np.zeros((3, len(self.servers), 1), dtype=np.int32)
         for slug, options in zip(questions.slugs, questions.answers, strict=True):
             step = np.stack([self._tally(self._option(slug, value)) for value in options], axis=-1)
-            totals = (totals[..., :, None] + step[..., None, :]).reshape(3, len(self.servers), -1)
+            sets = totals.shape[-1] * len(options)
+            totals = (totals[..., :, None] + step[..., None, :]).reshape(3, len(self.servers), sets)
         if unfit:
             totals[EXCLUSIONS] += unfit_masks(self.servers, questions.slugs, self._offered(questions)).T
         return totals
@@ -189,7 +191,9 @@ class Groups:
         distinct, self.of = _unique_columns(columns)
         self.size = np.bincount(self.of)
         rows = np.split(distinct, np.cumsum([len(tally) * len(tally[0]) for tally in tallies])[:-1])
-        self.tallies = [row.reshape(*tally.shape[:-1], -1) for row, tally in zip(rows, tallies, strict=True)]
+        self.tallies = [
+            row.reshape(*tally.shape[:-1], len(self.size)) for row, tally in zip(rows, tallies, strict=True)
+        ]
         order = np.lexsort((answered, self.of))  # stable: by group, then fewest answers, then number
         self.members = np.split(order, np.cumsum(self.size)[:-1])
         self.first = order[np.cumsum(self.size) - self.size]
