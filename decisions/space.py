@@ -5,7 +5,7 @@ An answer set gives each question "unanswered" or one of its options: with the s
 or rule servers out. So the space is walked as feature sets x rest sets. Each is grouped by its tally (per server:
 points, exclusions, answers it meets only experimentally; a feature set's exclusions include the servers the app
 model finds unfit), and every feature group is ranked with every rest group at once, as numpy arrays shaped
-(feature groups, rest groups, servers), in rank()'s order: scoring.precedence() over scoring.tie_order().
+(servers, feature groups, rest groups), in rank()'s order: scoring.precedence() over scoring.tie_order().
 
 impact(before, after) walks every answer set of `after` and ranks each with both criteria: an answer `before` does
 not offer counts there as unanswered, as compare_versions() drops it.
