@@ -1,14 +1,25 @@
-"""The admin's forms: a question's scoring matrix, a config template's editor and its preview's choices."""
+"""The questionnaire, read from a query string; the admin's forms: a question's scoring matrix, a config template's
+editor and its preview's choices."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
 from django.db import transaction
+from django.http import QueryDict
 
 from decisions import store
-from decisions.answers import Answers, FieldError
+from decisions.answers import (
+    CORES_RANGE,
+    DEFAULT_CORES,
+    DEFAULT_PORT,
+    PORT_RANGE,
+    Answers,
+    is_valid_app_path,
+    is_valid_host,
+)
 from decisions.configs.render import SAMPLE_ANSWERS, deploy_targets, sample_answers
-from decisions.domain import Criteria, TemplateInfo
+from decisions.domain import Criteria, QuestionInfo, TemplateInfo
 from decisions.models import MAX_POINTS, ConfigTemplate, Effect, Expectation, Option, Question, Server
 from decisions.signals import one_version_bump
 
@@ -218,36 +229,140 @@ class PreviewForm(forms.Form):
         return sample_answers(self.cleaned_data["sample"], self.cleaned_data["target"])
 
 
-class VersionForm(forms.Form):
+@dataclass(frozen=True)
+class FieldError:
+    """What a 400 says about one bad field: the problem, and the values the field allows."""
+
+    message: str
+    allowed: tuple[str, ...]
+
+
+PARAMETERS = ("cores", "port", "host", "app")  # the questionnaire's fields after the questions; links alone carry v
+HOST_ALLOWED = ("an IP address, e.g. 0.0.0.0 or ::", "a hostname of letters, digits, hyphens and dots")
+APP_ALLOWED = ("a Python import path module.sub:attribute, e.g. mysite.wsgi:application",)
+
+
+class GivenValues:
+    """A widget that reads every distinct non-empty value a query gives for its name, stripped: the field can then
+    take the same answer given twice as one and refuse two different ones."""
+
+    def value_from_datadict(self, data, files, name: str) -> list[str]:
+        return list(dict.fromkeys(value.strip() for value in data.getlist(name) if value.strip()))
+
+
+class RadioAnswer(GivenValues, forms.RadioSelect):
+    pass
+
+
+class NumberAnswer(GivenValues, forms.NumberInput):
+    pass
+
+
+class TextAnswer(GivenValues, forms.TextInput):
+    pass
+
+
+class AnswerField(forms.Field):
+    """One answer of the questionnaire, from a query string: never required, one value at most. `allowed` names
+    what the field accepts, for the 400 responses."""
+
+    def __init__(self, *, name: str, allowed: tuple[str, ...], **kwargs):
+        super().__init__(required=False, **kwargs)
+        self.name = name
+        self.allowed = allowed
+
+    def to_python(self, values: list[str]) -> str:
+        if len(values) > 1:
+            raise forms.ValidationError(f"Give one answer for {self.name}, not several ({', '.join(values)}).")
+        return values[0] if values else ""
+
+
+class QuestionField(AnswerField, forms.ChoiceField):
+    widget = RadioAnswer
+
+    def __init__(self, question: QuestionInfo):
+        allowed = tuple(option.slug for option in question.options)
+        super().__init__(
+            name=question.slug,
+            allowed=allowed,
+            choices=[(option.slug, option.label) for option in question.options],
+            label=question.text,
+            help_text=question.help_text,
+            error_messages={"invalid_choice": f"Choose one of: {', '.join(allowed)}."},
+        )
+
+
+class WholeNumberField(AnswerField, forms.IntegerField):
+    """A whole number within bounds, in ASCII digits only (no sign, no exponent, no other script's digits); left
+    out, the default."""
+
+    widget = NumberAnswer
+
+    def __init__(self, *, name: str, label: str, default: int, bounds: tuple[int, int]):
+        low, high = bounds
+        allowed = f"a whole number from {low} to {high}"
+        message = f"Give {allowed}."
+        super().__init__(
+            name=name,
+            allowed=(allowed,),
+            label=label,
+            min_value=low,
+            max_value=high,
+            error_messages={"invalid": message, "min_value": message, "max_value": message},
+        )
+        self.default = default
+
+    def widget_attrs(self, widget) -> dict:
+        return super().widget_attrs(widget) | {"inputmode": "numeric"}
+
+    def to_python(self, values: list[str]) -> int:
+        raw = super().to_python(values)
+        if not raw:
+            return self.default
+        if len(raw) > 6 or not (raw.isascii() and raw.isdigit()):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return int(raw)
+
+
+class TextAnswerField(AnswerField):
+    """Free text that a config file will hold, accepted only when `is_valid` says so."""
+
+    widget = TextAnswer
+
+    def __init__(self, *, name: str, label: str, allowed: tuple[str, ...], is_valid: Callable[[str], bool]):
+        super().__init__(name=name, allowed=allowed, label=label)
+        self.is_valid = is_valid
+
+    def widget_attrs(self, widget) -> dict:
+        return super().widget_attrs(widget) | {"spellcheck": "false", "autocapitalize": "off"}
+
+    def validate(self, value: str) -> None:
+        if value and not self.is_valid(value):
+            raise forms.ValidationError(f"Give {' or '.join(self.allowed)}.", code="invalid")
+
+
+class VersionField(forms.IntegerField):
     """The `v` of a pinned link: a stored criteria version number; left out, the current criteria."""
 
-    v = forms.IntegerField(required=False, min_value=1)
+    def __init__(self):
+        super().__init__(required=False, min_value=1)
 
-    def __init__(self, data, *, current: Criteria):
+
+class QuestionnaireForm(forms.Form):
+    """The questionnaire, read from a query string: one field per question of `criteria`, then the parameters the
+    configs read, then `v`. Unknown keys are ignored. questionnaire_form() builds one subclass per criteria."""
+
+    criteria: Criteria  # whose questions the fields ask
+
+    def __init__(self, data: QueryDict, *, current: Criteria):
         super().__init__(data)
         self.current = current
 
-    @classmethod
-    def read(
-        cls, query, *, current: Criteria
-    ) -> tuple[tuple[Criteria, tuple[TemplateInfo, ...]] | None, FieldError | None]:
-        """The pinned version (None: the current criteria) and the error a bad `v` gets. A query without `v`, as
-        the questionnaire sends, pins none: no form is built for it (that costs 20 us a request)."""
-        if "v" not in query:
-            return None, None
-        form = cls(query, current=current)
-        return (form.cleaned_data["v"], None) if form.is_valid() else (None, form.error())
-
-    def error(self) -> FieldError:
-        """What a 400 says about a bad `v`."""
-        allowed = f"a criteria version number that /changes/ lists, up to {self.current.version}"
-        problem = " ".join(self.errors["v"])
-        return FieldError(f"{problem} Give {allowed}, or leave v out for the current criteria.", (allowed,))
-
     def clean_v(self) -> tuple[Criteria, tuple[TemplateInfo, ...]] | None:
         """The pinned version's criteria and templates; None for the current criteria."""
-        if len(self.data.getlist("v")) > 1:
-            raise forms.ValidationError(f"Give one v, not several ({', '.join(self.data.getlist('v'))}).")
+        given = self.data.getlist("v")
+        if len(given) > 1:
+            raise forms.ValidationError(f"Give one v, not several ({', '.join(given)}).")
         number = self.cleaned_data["v"]
         if number is None or number == self.current.version:
             return None
@@ -255,3 +370,70 @@ class VersionForm(forms.Form):
         if pinned is None:
             raise forms.ValidationError(f"No criteria version {number} is stored.")
         return pinned
+
+    def pinned(self) -> tuple[Criteria, tuple[TemplateInfo, ...]] | None:
+        """The criteria and templates `v` pins: None for the current ones, or when `v` is bad."""
+        return self.cleaned_data["v"] if "v" not in self.errors else None
+
+    def answers(self) -> Answers:
+        """What the query answers, once validated; a bad field counts as left out, so the page can show the rest
+        again."""
+        data = self.cleaned_data
+        return Answers(
+            choices={q.slug: data[q.slug] for q in self.criteria.questions if data.get(q.slug)},
+            cores=data.get("cores", DEFAULT_CORES),
+            port=data.get("port", DEFAULT_PORT),
+            host=data.get("host", ""),
+            app=data.get("app", ""),
+        )
+
+    def field_errors(self) -> dict[str, FieldError]:
+        """What a 400 says about each bad field, in the fields' order: its problem and the values it allows."""
+        errors = {}
+        for name, problems in self.errors.items():
+            if name == "v":
+                allowed = f"a criteria version number that /changes/ lists, up to {self.current.version}"
+                errors[name] = FieldError(
+                    f"{' '.join(problems)} Give {allowed}, or leave v out for the current criteria.", (allowed,)
+                )
+            else:
+                errors[name] = FieldError(" ".join(problems), self.fields[name].allowed)
+        return errors
+
+
+def read_questionnaire(query: QueryDict, *, current: Criteria) -> QuestionnaireForm:
+    """The questionnaire bound to a query. A link pinned (v) to an older version answers that version's questions,
+    so that version's form reads the query again."""
+    form = questionnaire_form(current)(query, current=current)
+    pinned = form.pinned()
+    if pinned is not None:
+        form = questionnaire_form(pinned[0])(query, current=current)
+    return form
+
+
+_form_classes: dict[str, type[QuestionnaireForm]] = {}
+FORM_CLASSES_KEPT = store.SNAPSHOTS_KEPT + 1  # the current criteria, and each pinned version the store keeps
+
+
+def questionnaire_form(criteria: Criteria) -> type[QuestionnaireForm]:
+    """The questionnaire's form class for these criteria, built once per criteria version (criteria.key names it:
+    an admin edit makes a new key, so a new class)."""
+    form_class = _form_classes.get(criteria.key)
+    if form_class is None:
+        if len(_form_classes) >= FORM_CLASSES_KEPT:
+            _form_classes.clear()
+        fields = {question.slug: QuestionField(question) for question in criteria.questions} | {
+            "cores": WholeNumberField(
+                name="cores", label="CPU cores per instance", default=DEFAULT_CORES, bounds=CORES_RANGE
+            ),
+            "port": WholeNumberField(name="port", label="Port", default=DEFAULT_PORT, bounds=PORT_RANGE),
+            "host": TextAnswerField(name="host", label="Bind address", allowed=HOST_ALLOWED, is_valid=is_valid_host),
+            "app": TextAnswerField(
+                name="app", label="App import path", allowed=APP_ALLOWED, is_valid=is_valid_app_path
+            ),
+            "v": VersionField(),
+        }
+        form_class = type(f"QuestionnaireForm{criteria.version}", (QuestionnaireForm,), fields)
+        form_class.criteria = criteria  # set apart from the fields, which a question's slug names
+        _form_classes[criteria.key] = form_class
+    return form_class

@@ -21,14 +21,14 @@ from django_htmx.http import replace_url
 from django_htmx.middleware import HtmxDetails
 
 from decisions import store
-from decisions.answers import CORES_RANGE, PORT_RANGE, Answers, InvalidAnswers, parse
+from decisions.answers import Answers
 from decisions.appmodel import app_model
 from decisions.charts import memory_chart
 from decisions.configs.plan import ServerPlan, bind_address, plan_for
 from decisions.configs.render import Bundle, ConfigError, recommended_bundle, render_bundle
 from decisions.decision_record import DecisionRecord, decision_record
 from decisions.domain import Criteria, TemplateInfo
-from decisions.forms import VersionForm
+from decisions.forms import PARAMETERS, FieldError, questionnaire_form, read_questionnaire
 from decisions.middleware import criteria_stamp, sent_response_cached
 from decisions.scoring import Change, Ranking, Sensitivity, compare_versions, rank, what_would_change
 from decisions.sharing import share_description, share_title
@@ -40,12 +40,12 @@ class HtmxHttpRequest(HttpRequest):
 
 
 class Parsed(NamedTuple):
-    """A request's criteria and answers, worked out once: `invalid` holds the field errors of bad input. `criteria`
+    """A request's criteria and answers, worked out once: `errors` holds the field errors of bad input. `criteria`
     are the version the link pins (v), with its `templates`, or else `current`, whose templates the store holds."""
 
     criteria: Criteria
     answers: Answers
-    invalid: InvalidAnswers | None
+    errors: dict[str, FieldError]
     current: Criteria
     templates: tuple[TemplateInfo, ...] | None
 
@@ -58,15 +58,10 @@ def _parse(request: HttpRequest) -> Parsed:
     request, for the ETag and the view alike."""
     if request not in _parsed:
         current = store.current(criteria_stamp(request))
-        pinned, version_error = VersionForm.read(request.GET, current=current)
-        errors = {"v": version_error} if version_error else {}
-        criteria, templates = pinned or (current, None)
-        try:
-            answers = parse(dict(request.GET.lists()), criteria.questions)
-        except InvalidAnswers as invalid:
-            answers, errors = invalid.answers, invalid.errors | errors
-        invalid = InvalidAnswers(errors, answers) if errors else None
-        _parsed[request] = Parsed(criteria, answers, invalid, current, templates)
+        form = read_questionnaire(request.GET, current=current)
+        errors = {} if form.is_valid() else form.field_errors()
+        criteria, templates = form.pinned() or (current, None)
+        _parsed[request] = Parsed(criteria, form.answers(), errors, current, templates)
     return _parsed[request]
 
 
@@ -90,7 +85,7 @@ def _result_etag(request: HtmxHttpRequest, current_key: str) -> str:
     parsed = _parse(request)
     query = (
         "invalid:" + request.GET.urlencode()
-        if parsed.invalid
+        if parsed.errors
         else parsed.answers.query_string(parsed.criteria.questions)
     )
     parts = [
@@ -219,36 +214,24 @@ def _answered(criteria: Criteria, answers: Answers) -> list[tuple]:
     return answered
 
 
-PARAMETER_FIELDS = (
-    (
-        "cores",
-        "CPU cores per instance",
-        "number",
-        {"min": CORES_RANGE[0], "max": CORES_RANGE[1], "inputmode": "numeric"},
-    ),
-    ("port", "Port", "number", {"min": PORT_RANGE[0], "max": PORT_RANGE[1], "inputmode": "numeric"}),
-    ("host", "Bind address", "text", {"spellcheck": "false", "autocapitalize": "off"}),
-    ("app", "App import path", "text", {"spellcheck": "false", "autocapitalize": "off"}),
-)
-
-
 def _questionnaire_context(request: HttpRequest, criteria: Criteria, answers: Answers, errors: dict) -> dict:
     """The form's fields with what the user chose or typed, and the error at each field."""
     questions = [
         {"name": q.slug, "question": q, "chosen": answers.get(q.slug), "error": errors.get(q.slug)}
         for q in criteria.questions
     ]
+    fields = questionnaire_form(criteria).base_fields
     parameters = [
         {
             "name": name,
-            "label": label,
-            "type": input_type,
-            "attrs": attrs,
+            "label": fields[name].label,
+            "type": fields[name].widget.input_type,
+            "attrs": fields[name].widget.attrs,
             "value": request.GET.get(name, "") if name in errors else getattr(answers, name),
             "placeholder": app_placeholder(answers) if name == "app" else "",
             "error": errors.get(name),
         }
-        for name, label, input_type, attrs in PARAMETER_FIELDS
+        for name in PARAMETERS
     ]
     return {
         "criteria": criteria,
@@ -275,8 +258,8 @@ def result_view(etag_func=_etag):
     return decorate
 
 
-def _invalid(request: HttpRequest, criteria: Criteria, invalid: InvalidAnswers) -> HttpResponse:
-    ctx = _questionnaire_context(request, criteria, invalid.answers, invalid.errors)
+def _invalid(request: HttpRequest, parsed: Parsed) -> HttpResponse:
+    ctx = _questionnaire_context(request, parsed.current, parsed.answers, parsed.errors)
     template = "decisions/home.html#result-region" if request.htmx else "decisions/home.html"
     return render(request, template, ctx, status=400)
 
@@ -285,8 +268,8 @@ def _invalid(request: HttpRequest, criteria: Criteria, invalid: InvalidAnswers) 
 def home(request: HtmxHttpRequest) -> HttpResponse:
     """The questionnaire asks today's questions; a pinned link's result below it is that version's."""
     parsed = _parse(request)
-    if parsed.invalid:
-        return _invalid(request, parsed.current, parsed.invalid)
+    if parsed.errors:
+        return _invalid(request, parsed)
     template = "decisions/home.html#result-region" if request.htmx else "decisions/home.html"
     questionnaire = _questionnaire_context(request, parsed.current, parsed.answers, {})
     response = render(request, template, questionnaire | result_context(request, parsed))
@@ -298,8 +281,8 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 @page_view
 def result(request: HtmxHttpRequest) -> HttpResponse:
     parsed = _parse(request)
-    if parsed.invalid:
-        return _invalid(request, parsed.current, parsed.invalid)
+    if parsed.errors:
+        return _invalid(request, parsed)
     template = "decisions/result.html#result" if request.htmx else "decisions/result.html"
     return render(request, template, result_context(request, parsed) | {"on_result_page": True})
 
@@ -307,9 +290,9 @@ def result(request: HtmxHttpRequest) -> HttpResponse:
 @result_view()
 def result_json(request: HttpRequest) -> JsonResponse:
     parsed = _parse(request)
-    criteria, answers, invalid = parsed.criteria, parsed.answers, parsed.invalid
-    if invalid:
-        return _errors_json(invalid)
+    criteria, answers, errors = parsed.criteria, parsed.answers, parsed.errors
+    if errors:
+        return _errors_json(errors)
     sensitivity = what_would_change(answers.choices, criteria)
     ranking = sensitivity.ranking
     query = answers.pinned_query(criteria)
@@ -367,17 +350,17 @@ def _current_json(outdated: dict) -> dict:
     }
 
 
-def _errors_json(invalid: InvalidAnswers) -> JsonResponse:
-    errors = {name: {"message": e.message, "allowed": list(e.allowed)} for name, e in invalid.errors.items()}
-    return JsonResponse({"errors": errors}, status=400)
+def _errors_json(errors: dict[str, FieldError]) -> JsonResponse:
+    fields = {name: {"message": e.message, "allowed": list(e.allowed)} for name, e in errors.items()}
+    return JsonResponse({"errors": fields}, status=400)
 
 
 def _bundle(request: HttpRequest) -> Bundle | JsonResponse:
     """The recommended server's plan and files, or the JSON error a download answers with instead."""
     parsed = _parse(request)
-    criteria, answers, invalid = parsed.criteria, parsed.answers, parsed.invalid
-    if invalid:
-        return _errors_json(invalid)
+    criteria, answers, errors = parsed.criteria, parsed.answers, parsed.errors
+    if errors:
+        return _errors_json(errors)
     permalink = _permalink(request, answers.pinned_query(criteria))
     templates = _templates(parsed)
     try:

@@ -1,36 +1,48 @@
-"""Parsing and validating answers from a query string. No database."""
+"""Reading and validating answers from a query string, through the questionnaire's form. No database."""
 
 import pytest
 from bundles import CRITERIA
+from django.utils.datastructures import MultiValueDict
 
-from decisions.answers import Answers, InvalidAnswers, parse
+from decisions.answers import Answers
+from decisions.forms import QuestionnaireForm, questionnaire_form
 from decisions.scoring import Change
 
 QUESTIONS = CRITERIA.questions
 
 
-def q(**values):
-    return {name: value if isinstance(value, list) else [value] for name, value in values.items()}
+def q(**values) -> MultiValueDict:
+    return MultiValueDict({name: value if isinstance(value, list) else [value] for name, value in values.items()})
+
+
+def form_for(query) -> QuestionnaireForm:
+    return questionnaire_form(CRITERIA)(query, current=CRITERIA)
+
+
+def answers_to(query) -> Answers:
+    form = form_for(query)
+    assert form.is_valid(), form.field_errors()
+    return form.answers()
 
 
 def errors_for(query) -> dict:
-    with pytest.raises(InvalidAnswers) as caught:
-        parse(query, QUESTIONS)
-    return caught.value.errors
+    form = form_for(query)
+    assert not form.is_valid()
+    return form.field_errors()
 
 
 def test_it_reads_answers_and_defaults():
-    answers = parse(q(framework="django", deploy="docker"), QUESTIONS)
+    answers = answers_to(q(framework="django", deploy="docker"))
     assert answers.choices == {"framework": "django", "deploy": "docker"}
     assert (answers.cores, answers.port, answers.host, answers.app) == (2, 8000, "", "")  # host and app: the plan's
 
 
 def test_it_treats_empty_values_as_unanswered():
-    assert parse(q(framework="", cores="", app=" "), QUESTIONS) == Answers()
+    assert answers_to(q(framework="", cores="", app=" ")) == Answers()
 
 
 def test_it_ignores_unknown_keys():
-    assert parse(q(framework="flask", utm_source="news", fbclid="abc"), QUESTIONS).choices == {"framework": "flask"}
+    assert answers_to(q(framework="flask", utm_source="news", fbclid="abc")).choices == {"framework": "flask"}
 
 
 def test_it_names_the_allowed_values_of_a_bad_option():
@@ -50,7 +62,7 @@ def test_it_refuses_two_different_values_of_a_parameter_naming_the_field():
 
 
 def test_it_takes_the_same_answer_given_twice_as_one():
-    assert parse(q(framework=["django", "django"]), QUESTIONS).choices == {"framework": "django"}
+    assert answers_to(q(framework=["django", "django"])).choices == {"framework": "django"}
 
 
 @pytest.mark.parametrize("value", ["0", "257", "-1", "two", "1e3", "٣", "9" * 5000])
@@ -65,7 +77,7 @@ def test_it_refuses_bad_ports(value):
 
 @pytest.mark.parametrize("value", ["0.0.0.0", "::", "127.0.0.1", "example.com", "app-1.internal", "localhost"])
 def test_it_accepts_ip_addresses_and_hostnames(value):
-    assert parse(q(host=value), QUESTIONS).host == value
+    assert answers_to(q(host=value)).host == value
 
 
 @pytest.mark.parametrize(
@@ -77,7 +89,7 @@ def test_it_refuses_hosts_that_could_break_a_config(value):
 
 @pytest.mark.parametrize("value", ["app:app", "mysite.wsgi:application", "pkg.sub_mod:create.app"])
 def test_it_accepts_python_import_paths(value):
-    assert parse(q(app=value), QUESTIONS).app == value
+    assert answers_to(q(app=value)).app == value
 
 
 @pytest.mark.parametrize(
@@ -89,14 +101,14 @@ def test_it_refuses_anything_but_an_import_path_for_app(value):
 
 
 def test_it_reports_every_bad_field_at_once_and_keeps_the_good_ones():
-    with pytest.raises(InvalidAnswers) as caught:
-        parse(q(framework="x", port="0", realtime="websockets"), QUESTIONS)
-    assert set(caught.value.errors) == {"framework", "port"}
-    assert caught.value.answers.choices == {"realtime": "websockets"}
+    form = form_for(q(framework="x", port="0", realtime="websockets"))
+    assert not form.is_valid()
+    assert set(form.field_errors()) == {"framework", "port"}
+    assert form.answers().choices == {"realtime": "websockets"}
 
 
 def test_it_writes_a_canonical_query_in_question_order_without_defaults():
-    answers = parse(q(deploy="docker", framework="fastapi", cores="2", port="9000", utm_source="x"), QUESTIONS)
+    answers = answers_to(q(deploy="docker", framework="fastapi", cores="2", port="9000", utm_source="x"))
     assert answers.query_string(QUESTIONS) == "framework=fastapi&deploy=docker&port=9000"
 
 

@@ -5,9 +5,9 @@ from dataclasses import replace
 from bundles import CRITERIA, answers
 from django.template import Context, Template
 
-from decisions.answers import FieldError
 from decisions.charts import memory_chart
 from decisions.configs.plan import plan_for
+from decisions.forms import FieldError
 from decisions.scoring import Change, Reason, ServerResult
 from decisions.templatetags import pages as results
 

@@ -261,7 +261,7 @@ def context(plan: ServerPlan, ranking: Ranking, permalink: str = "") -> dict:
 
 
 def check_plan(plan: ServerPlan) -> None:
-    """answers.parse validates all of this; checked again because these values are written into files."""
+    """The questionnaire form validates all of this; checked again because these values are written into files."""
     problems = []
     if not is_valid_host(plan.host):
         problems.append("host")
