@@ -262,6 +262,15 @@ class TextAnswer(GivenValues, forms.TextInput):
     pass
 
 
+class SharedFields(dict):
+    """A form class's fields, which its forms share instead of deep-copying them each (as Django does, so that a
+    form may change its own): the questionnaire's forms never change theirs, and the copy would cost more than
+    reading the query."""
+
+    def __deepcopy__(self, memo):
+        return self
+
+
 class AnswerField(forms.Field):
     """One answer of the questionnaire, from a query string: never required, one value at most. `allowed` names
     what the field accepts, for the 400 responses."""
@@ -435,5 +444,6 @@ def questionnaire_form(criteria: Criteria) -> type[QuestionnaireForm]:
         }
         form_class = type(f"QuestionnaireForm{criteria.version}", (QuestionnaireForm,), fields)
         form_class.criteria = criteria  # set apart from the fields, which a question's slug names
+        form_class.base_fields = SharedFields(form_class.base_fields)
         _form_classes[criteria.key] = form_class
     return form_class
