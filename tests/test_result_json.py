@@ -1,7 +1,7 @@
 import pytest
 from bundles import CRITERIA
 
-from decisions.models import CriteriaVersion
+from decisions.models import CriteriaVersion, Option, Question
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +67,14 @@ def test_it_names_a_question_answered_twice_in_the_json_errors(client):
             "allowed": ["django", "flask", "fastapi", "starlette", "other-wsgi", "other-asgi"],
         }
     }
+
+
+def test_it_asks_a_question_an_admin_adds_at_once(client):
+    assert "hosting" not in client.get("/recommend.json?hosting=vm").json()["answers"]  # an unknown key: ignored
+    question = Question.objects.create(slug="hosting", text="Where does it run?")
+    Option.objects.create(question=question, slug="vm", label="A virtual machine")
+    assert client.get("/recommend.json?hosting=vm").json()["answers"]["hosting"] == "vm"
+    assert client.get("/recommend.json?hosting=cloud").json()["errors"]["hosting"]["allowed"] == ["vm"]
 
 
 def test_it_never_500s_on_hostile_input(client):
