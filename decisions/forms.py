@@ -287,6 +287,8 @@ class AnswerField(forms.Field):
 
 
 class QuestionField(AnswerField, forms.ChoiceField):
+    """A question of the criteria, whose options are the choices."""
+
     widget = RadioAnswer
 
     def __init__(self, question: QuestionInfo):
@@ -334,19 +336,19 @@ class WholeNumberField(AnswerField, forms.IntegerField):
 
 
 class TextAnswerField(AnswerField):
-    """Free text that a config file will hold, accepted only when `is_valid` says so."""
+    """Free text that a config file will hold, taken only when `accepts` says so."""
 
     widget = TextAnswer
 
-    def __init__(self, *, name: str, label: str, allowed: tuple[str, ...], is_valid: Callable[[str], bool]):
+    def __init__(self, *, name: str, label: str, allowed: tuple[str, ...], accepts: Callable[[str], bool]):
         super().__init__(name=name, allowed=allowed, label=label)
-        self.is_valid = is_valid
+        self.accepts = accepts
 
     def widget_attrs(self, widget) -> dict:
         return super().widget_attrs(widget) | {"spellcheck": "false", "autocapitalize": "off"}
 
     def validate(self, value: str) -> None:
-        if value and not self.is_valid(value):
+        if value and not self.accepts(value):
             raise forms.ValidationError(f"Give {' or '.join(self.allowed)}.", code="invalid")
 
 
@@ -425,8 +427,8 @@ FORM_CLASSES_KEPT = store.SNAPSHOTS_KEPT + 1  # the current criteria, and each p
 
 
 def questionnaire_form(criteria: Criteria) -> type[QuestionnaireForm]:
-    """The questionnaire's form class for these criteria, built once per criteria version (criteria.key names it:
-    an admin edit makes a new key, so a new class)."""
+    """The questionnaire's form class for these criteria, built once per criteria version: criteria.key names it,
+    and an admin edit makes a new key, so a new class. Past FORM_CLASSES_KEPT classes, all are dropped."""
     form_class = _form_classes.get(criteria.key)
     if form_class is None:
         if len(_form_classes) >= FORM_CLASSES_KEPT:
@@ -436,14 +438,12 @@ def questionnaire_form(criteria: Criteria) -> type[QuestionnaireForm]:
                 name="cores", label="CPU cores per instance", default=DEFAULT_CORES, bounds=CORES_RANGE
             ),
             "port": WholeNumberField(name="port", label="Port", default=DEFAULT_PORT, bounds=PORT_RANGE),
-            "host": TextAnswerField(name="host", label="Bind address", allowed=HOST_ALLOWED, is_valid=is_valid_host),
-            "app": TextAnswerField(
-                name="app", label="App import path", allowed=APP_ALLOWED, is_valid=is_valid_app_path
-            ),
+            "host": TextAnswerField(name="host", label="Bind address", allowed=HOST_ALLOWED, accepts=is_valid_host),
+            "app": TextAnswerField(name="app", label="App import path", allowed=APP_ALLOWED, accepts=is_valid_app_path),
             "v": VersionField(),
         }
         form_class = type(f"QuestionnaireForm{criteria.version}", (QuestionnaireForm,), fields)
-        form_class.criteria = criteria  # set apart from the fields, which a question's slug names
+        form_class.criteria = criteria  # after type(): among the fields, a question slugged "criteria" would replace it
         form_class.base_fields = SharedFields(form_class.base_fields)
         _form_classes[criteria.key] = form_class
     return form_class
