@@ -1,13 +1,11 @@
 """Thin views: parse the answers, rank, and render the page, the htmx partial, the JSON, a config file or the zip."""
 
 import functools
-import hashlib
 import io
 import shlex
 import zipfile
 from dataclasses import replace
 from typing import NamedTuple
-from weakref import WeakKeyDictionary
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -15,28 +13,27 @@ from django.shortcuts import render
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import condition, require_safe
-from django.views.decorators.vary import vary_on_headers
+from django.views.decorators.http import require_safe
 from django_htmx.http import replace_url
 from django_htmx.middleware import HtmxDetails
 
 from decisions import store
 from decisions.answers import Answers
 from decisions.appmodel import app_model
+from decisions.caching import ResponseKey, criteria_stamp, keyed, response_key
 from decisions.charts import memory_chart
 from decisions.configs.plan import ServerPlan, bind_address, plan_for
 from decisions.configs.render import Bundle, ConfigError, recommended_bundle, render_bundle
 from decisions.decision_record import DecisionRecord, decision_record
 from decisions.domain import Criteria, TemplateInfo
 from decisions.forms import PARAMETERS, FieldError, questionnaire_form, read_questionnaire
-from decisions.middleware import criteria_stamp, sent_response_cached
 from decisions.scoring import Change, Ranking, Sensitivity, compare_versions, rank, what_would_change
 from decisions.sharing import share_description, share_title
-from guide.build import BUILD_ID
 
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
+    parsed: "Parsed"
 
 
 class Parsed(NamedTuple):
@@ -50,55 +47,48 @@ class Parsed(NamedTuple):
     templates: tuple[TemplateInfo, ...] | None
 
 
-_parsed: WeakKeyDictionary[HttpRequest, Parsed] = WeakKeyDictionary()
-
-
 def _parse(request: HttpRequest) -> Parsed:
-    """The criteria the link pins, or those at the version SentResponseCache read, and the answers: once per
-    request, for the ETag and the view alike."""
-    if request not in _parsed:
+    """The criteria the link pins, or those at the version the request's key read, and the answers: once per
+    request (kept on it), for the key and the view alike."""
+    if not hasattr(request, "parsed"):
         current = store.current(criteria_stamp(request))
         form = read_questionnaire(request.GET, current=current)
         errors = {} if form.is_valid() else form.field_errors()
         criteria, templates = form.pinned() or (current, None)
-        _parsed[request] = Parsed(criteria, form.answers(), errors, current, templates)
-    return _parsed[request]
+        request.parsed = Parsed(criteria, form.answers(), errors, current, templates)
+    return request.parsed
 
 
 def _templates(parsed: Parsed) -> tuple[TemplateInfo, ...]:
     return parsed.templates if parsed.templates is not None else store.current_templates(parsed.criteria)
 
 
-def _etag(request: HtmxHttpRequest, **url_kwargs) -> str:
-    """A page or the JSON: a pure function of the answers, the criteria they are ranked with and, for a pinned
-    version, the current one, which the notice names."""
-    return _result_etag(request, _parse(request).current.key)
+def _page_key(request: HttpRequest, vary: tuple[str, ...]) -> ResponseKey:
+    """A page or the JSON: ranked with the criteria the link pins, and naming the current ones (a pinned link's
+    notice says when newer ones exist)."""
+    return _result_key(request, vary, names_current=True)
 
 
-def _download_etag(request: HtmxHttpRequest, **url_kwargs) -> str:
-    """A file holds no notice: its ETag stays valid while newer versions appear."""
-    return _result_etag(request, "")
+def _download_key(request: HttpRequest, vary: tuple[str, ...]) -> ResponseKey:
+    """A file holds no notice: pinned, it never changes while newer versions appear."""
+    return _result_key(request, vary, names_current=False)
 
 
-def _result_etag(request: HtmxHttpRequest, current_key: str) -> str:
-    """A result is a pure function of the answers and the criteria: so is its ETag (request.path covers url_kwargs)."""
+def _result_key(request: HttpRequest, vary: tuple[str, ...], names_current: bool) -> ResponseKey:
     parsed = _parse(request)
     query = (
         "invalid:" + request.GET.urlencode()
         if parsed.errors
         else parsed.answers.query_string(parsed.criteria.questions)
     )
-    parts = [
-        BUILD_ID,
-        parsed.criteria.key,
-        current_key,
-        request.scheme,
-        request.get_host(),
-        request.path,
-        str(bool(request.htmx)),
-        query,
-    ]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+    return response_key(
+        request,
+        criteria=parsed.criteria,
+        current=parsed.current if names_current else None,
+        pinned="v" in request.GET and not parsed.errors,
+        query=query,
+        vary=vary,
+    )
 
 
 def result_context(request: HttpRequest, parsed: Parsed) -> dict:
@@ -193,7 +183,7 @@ def _path(name: str, *args: str) -> str:
 @functools.lru_cache(maxsize=128)
 def _reversed(script_prefix: str, name: str, args: tuple[str, ...]) -> str:
     """reverse() once per script prefix for the few paths the views link to: a result links to a dozen, and each
-    reverse() walks the URL resolver (about 8 us)."""
+    reverse() walks the URL resolver (docs/caching.md has what it saves)."""
     return reverse(name, args=args)
 
 
@@ -243,19 +233,10 @@ def _questionnaire_context(request: HttpRequest, criteria: Criteria, answers: An
     }
 
 
-def page_view(view):
-    """A page that is a pure function of its URL and the criteria: stored once sent, GET and HEAD only, its htmx
-    partial cached apart, with the result's ETag."""
-    return sent_response_cached(require_safe(vary_on_headers("HX-Request")(condition(etag_func=_etag)(view))))
-
-
-def result_view(etag_func=_etag):
-    """The JSON and the downloads: stored once sent, GET and HEAD only, with the result's ETag (or a dated one)."""
-
-    def decorate(view):
-        return sent_response_cached(require_safe(condition(etag_func=etag_func)(view)))
-
-    return decorate
+# A page and its htmx partial are different responses at one address.
+page_view = keyed(_page_key, vary=("HX-Request",))
+result_view = keyed(_page_key)
+download_view = keyed(_download_key)
 
 
 def _invalid(request: HttpRequest, parsed: Parsed) -> HttpResponse:
@@ -287,7 +268,7 @@ def result(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, template, result_context(request, parsed) | {"on_result_page": True})
 
 
-@result_view()
+@result_view
 def result_json(request: HttpRequest) -> JsonResponse:
     parsed = _parse(request)
     criteria, answers, errors = parsed.criteria, parsed.answers, parsed.errors
@@ -372,7 +353,7 @@ def _bundle(request: HttpRequest) -> Bundle | JsonResponse:
     return bundle
 
 
-@result_view(_download_etag)
+@download_view
 def config_file(request: HttpRequest, filename: str) -> HttpResponse:
     bundle = _bundle(request)
     if isinstance(bundle, JsonResponse):
@@ -390,7 +371,7 @@ def config_file(request: HttpRequest, filename: str) -> HttpResponse:
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so the same answers and version give the same bytes (and ETag)
 
 
-@result_view(_download_etag)
+@download_view
 def config_bundle(request: HttpRequest) -> HttpResponse:
     bundle = _bundle(request)
     if isinstance(bundle, JsonResponse):
@@ -447,20 +428,19 @@ def app_placeholder(answers: Answers) -> str:
     return app.path(app.interfaces[0])
 
 
-@require_safe
+def _current_key(request: HttpRequest, vary: tuple[str, ...]) -> ResponseKey:
+    """A page of the current criteria alone (the servers, the changelog): it changes only with a new version."""
+    current = store.current(criteria_stamp(request))
+    return response_key(request, criteria=current, current=current, pinned=False, query="", vary=vary)
+
+
+@keyed(_current_key)
 def servers(request: HttpRequest) -> HttpResponse:
-    criteria = store.current()
+    criteria = store.current(criteria_stamp(request))
     return render(request, "decisions/servers.html", {"criteria": criteria})
 
 
-def _changes_etag(request: HttpRequest) -> str:
-    """The changelog grows only with a new version: the current one names it."""
-    return hashlib.sha256(f"{BUILD_ID}|{store.current(criteria_stamp(request)).key}".encode()).hexdigest()[:32]
-
-
-@sent_response_cached
-@require_safe
-@condition(etag_func=_changes_etag)
+@keyed(_current_key)
 def changes(request: HttpRequest) -> HttpResponse:
     ctx = {"criteria": store.current(criteria_stamp(request)), "versions": store.changelog()}
     return render(request, "decisions/changes.html", ctx)
@@ -485,7 +465,7 @@ def _decision_record(request: HttpRequest, bundle: Bundle) -> DecisionRecord:
     return decision_record(answers, criteria, sensitivity, bundle.plan, filenames, result_url, dated)
 
 
-@result_view(_download_etag)
+@download_view
 def decision_record_download(request: HttpRequest) -> HttpResponse:
     bundle = _bundle(request)
     if isinstance(bundle, JsonResponse):

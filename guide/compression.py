@@ -1,31 +1,26 @@
-"""Django's GZipMiddleware, compressing whole responses at level 2 instead of 6.
-
-A cold result page (37 kB of HTML) took 0.40 ms to compress at level 6 and 0.09 ms at level 2, for 9.1 instead
-of 8.0 kB (level 1: 9.5 kB, no faster): a fifth of what a never-seen answer set cost besides its templates. A
-result seen before is replayed from the bytes stored the first time (decisions.middleware), so the level costs
-nothing there. Streaming responses, and everything but the compression itself, are Django's own.
+"""Django's GZipMiddleware, compressing whole responses at level 2 instead of 6 (docs/caching.md has what each
+level measured). A result seen before is replayed from the bytes stored the first time (decisions.middleware), so
+the level costs nothing there. Streaming responses, and everything but the compression itself, are Django's own.
 
 Django pads every compressed response with a random-length file name in the gzip header, against BREACH-style
 guessing: an attacker who makes a victim's browser send guesses learns, from the response's length, whether
 a guess matches a secret in it (a CSRF token, a session's data). That takes a response that differs for the
-victim, through a cookie. One that sets no cookie and varies on nothing a browser holds for its user (only on
-Accept-Encoding and HX-Request) is the same for the attacker's own requests, so it holds nothing to guess: the
-results, their JSON and their files, which are also stored and sent to everyone alike. Those are compressed in
-one shot without padding, which saves the GzipFile's work (0.05 of 0.14 ms for a cold page); the admin's
-pages, which vary on Cookie, keep it.
+victim, through a cookie. A response that is a pure function of its key (decisions.caching.ResponseKey.covers:
+it sets no cookie and varies on nothing a browser holds for its user) is the same for the attacker's own
+requests, so it holds nothing to guess: the results, their JSON and their files, which are also stored and sent
+to everyone alike. Those are compressed in one shot without padding; every other response (the admin's pages,
+which vary on Cookie) keeps it. The key is read from the request, where decisions.caching put it.
 """
 
 import gzip
 import secrets
 from io import BytesIO
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.middleware import gzip as django_gzip
 from django.utils.cache import patch_vary_headers
 
 COMPRESSLEVEL = 2
-# What a response may vary on and still be the same for every client: nothing a browser holds for its user.
-SAME_FOR_EVERY_CLIENT_VARY = {"accept-encoding", "hx-request"}
 
 
 def compress(content: bytes, max_random_bytes: int) -> bytes:
@@ -45,7 +40,7 @@ class GZipMiddleware(django_gzip.GZipMiddleware):
         patch_vary_headers(response, ("Accept-Encoding",))
         if not django_gzip.re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
             return response
-        if same_for_every_client(response):
+        if same_for_every_client(request, response):
             compressed = gzip.compress(response.content, COMPRESSLEVEL, mtime=0)
         else:
             compressed = compress(response.content, self.max_random_bytes)
@@ -60,8 +55,8 @@ class GZipMiddleware(django_gzip.GZipMiddleware):
         return response
 
 
-def same_for_every_client(response: HttpResponse) -> bool:
-    """A response that sets no cookie and varies on nothing but SAME_FOR_EVERY_CLIENT_VARY: it holds no secret of
-    one client's, so it needs no padding, and SentResponseCache may send its bytes to everyone."""
-    vary = {field.strip().lower() for field in response.get("Vary", "").split(",") if field.strip()}
-    return not response.cookies and vary <= SAME_FOR_EVERY_CLIENT_VARY
+def same_for_every_client(request: HttpRequest, response: HttpResponse) -> bool:
+    """The response is a pure function of the request's key (decisions.caching.ResponseKey): it holds no secret
+    of one client's, so it needs no padding."""
+    key = getattr(request, "response_key", None)
+    return key is not None and key.covers(response)

@@ -43,11 +43,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Before everything that shapes a response, so that it stores and replays the final bytes and headers.
+    # Before everything that shapes a response, so that it stores and replays the final bytes and headers, and
+    # sets every response's Cache-Control (decisions.caching).
     "decisions.middleware.SentResponseCache",
     # Pages are compressed here so the app is small on the wire without a proxy in front; WhiteNoise serves
     # static files pre-compressed. Django's gzip adds random bytes against BREACH-style length attacks; this one
-    # is Django's at a cheaper level (guide/compression.py says what it measured).
+    # is Django's at a cheaper level (docs/caching.md says what it measured).
     "guide.compression.GZipMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -104,6 +105,10 @@ if os.environ.get("REDIS_URL"):
         "TIMEOUT": 3600,
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
+
+# How long a shared cache (a CDN, nginx's proxy_cache) may keep a current page, its JSON or a download before it
+# revalidates with the ETag; pinned downloads are kept for a year (decisions.caching, docs/caching.md).
+SHARED_CACHE_SECONDS = envint("DJANGO_SHARED_CACHE_SECONDS", 60)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

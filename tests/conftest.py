@@ -6,7 +6,7 @@ from bundles import LAST_FIT, NOTHING_FITS
 from django.core.cache import cache
 from django.core.management import call_command
 
-from decisions import store
+from decisions import caching, store
 from decisions.models import CriteriaVersion, Effect
 from tests.services import Postgres, Redis
 
@@ -19,7 +19,9 @@ def collected_static():
 
 @pytest.fixture(autouse=True)
 def empty_cache():
+    """Every test starts with no stored response and no memoised key (docs/caching.md lists both)."""
     cache.clear()
+    caching.forget()
     yield
     cache.clear()
 

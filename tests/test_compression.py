@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.test import RequestFactory
 
+from decisions.caching import ResponseKey
 from guide.compression import COMPRESSLEVEL, GZipMiddleware, compress
 
 CONTENT = b"<p>Gunicorn</p>\n" * 500
@@ -22,8 +23,14 @@ def test_it_hides_the_exact_length_behind_a_random_file_name():
     assert len(lengths) > 10 and max(lengths) - min(lengths) <= 100  # a name of 0 to 99 bytes, and its NUL
 
 
-def compressed_by_the_middleware(response: HttpResponse) -> bytes:
+# What decisions.caching puts on the request of a keyed view (a page varies on HX-Request).
+KEY = ResponseKey("7-0", "7-0", False, "framework=flask", "http://testserver/", (("HX-Request", ""),))
+
+
+def compressed_by_the_middleware(response: HttpResponse, key: ResponseKey | None = KEY) -> bytes:
     request = RequestFactory().get("/", headers={"Accept-Encoding": "gzip"})
+    if key is not None:
+        request.response_key = key
     return GZipMiddleware(lambda request: response).process_response(request, response).content
 
 
@@ -41,6 +48,11 @@ def test_it_pads_a_response_that_a_cookie_can_change():
     for make in (lambda: page(Vary="Cookie"), lambda: page(Vary="Accept-Encoding, Cookie"), with_cookie):
         lengths = {len(compressed_by_the_middleware(make())) for _ in range(30)}
         assert len(lengths) > 5
+
+
+def test_it_pads_a_response_of_a_view_without_a_key():
+    lengths = {len(compressed_by_the_middleware(page(), key=None)) for _ in range(30)}
+    assert len(lengths) > 5
 
 
 def test_it_leaves_out_the_padding_where_every_client_gets_the_same_bytes():

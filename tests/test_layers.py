@@ -37,6 +37,7 @@ LAYERS = (
         "web",
         (
             "decisions.views",
+            "decisions.caching",
             "decisions.templatetags",
             "decisions.middleware",
             "decisions.admin",
