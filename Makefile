@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 # also the load generator of `make benchmark`.
 APT_PACKAGES := chromium nginx systemd openssl gcc libssl-dev postgresql redis-server wrk
 
-.PHONY: run test lint format venv install install-dev system-deps node-deps migrate collectstatic benchmark superuser clean
+.PHONY: run test test-quick lint format venv install install-dev system-deps node-deps migrate collectstatic benchmark superuser clean
 
 $(BIN)/python:
 	@python="$$(PYTHON='$(PYTHON)' scripts/find-python)" && echo "Using $$python" && "$$python" -m venv $(VENV)
@@ -58,6 +58,11 @@ run: migrate collectstatic
 test: system-deps install-dev node-deps
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The quick loop: no browsers, real servers or services (tests marked slow).
+test-quick: install-dev
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
 
 # ruff checks and formats the Python (ruff.toml), djhtml indents the templates; `make format` rewrites both.
 lint: install-dev

@@ -1,4 +1,4 @@
-"""The README's production environment passes Django's deployment checks, warnings included."""
+"""The deploying doc's production environment passes Django's deployment checks, warnings included."""
 
 import os
 import re
@@ -13,8 +13,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def readme_environment() -> dict[str, str]:
-    """The variables of the README's production environment, as a newcomer copies them."""
-    readme = (BASE_DIR / "README.md").read_text()
+    """The variables of docs/deploying.md's production environment, as a newcomer copies them."""
+    readme = (BASE_DIR / "docs" / "deploying.md").read_text()
     section = readme.split("### The environment", 1)[1]
     block = re.search(r"```sh\n(.*?)```", section, re.DOTALL).group(1)
     return dict(line.split("=", 1) for line in block.splitlines() if line and not line.startswith("#"))

@@ -1,4 +1,4 @@
-"""Serverwise as the README deploys it: two gunicorn instances (deploy/gunicorn.conf.py) on one PostgreSQL and one
+"""Serverwise as docs/deploying.md deploys it: two gunicorn instances (deploy/gunicorn.conf.py) on one PostgreSQL, one
 Redis, behind nginx (deploy/nginx-serverwise.conf) over TLS. Every process is real and started here."""
 
 import http.client
@@ -162,7 +162,7 @@ class Site:
 
 
 def production_env(database_url: str, redis_url: str) -> dict[str, str]:
-    """The README's production environment, with a real secret, pointed at this run's PostgreSQL and Redis."""
+    """docs/deploying.md's production environment, with a real secret, pointed at this run's PostgreSQL and Redis."""
     return readme_environment() | {
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DATABASE_URL": database_url,

@@ -190,14 +190,14 @@ def test_the_changelog_is_stored_once_sent_and_shows_a_new_version_at_once(
     assert f'id="v{number()}"' in client.get("/changes/", headers={"If-None-Match": first["ETag"]}).content.decode()
 
 
-def test_the_readme_documents_every_json_key_and_v(client, admin_client):
+def test_the_api_doc_documents_every_json_key_and_v(client, admin_client):
     v = number()
     edit_as_admin(admin_client)
     data = client.get(f"/recommend.json?{QUERY}&v={v}").json()
-    readme = (settings.BASE_DIR / "README.md").read_text()
+    readme = (settings.BASE_DIR / "docs" / "pages-and-api.md").read_text()
     row = next(line for line in readme.splitlines() if line.startswith("| `/recommend.json"))
     assert [name for name in [*data, *data["current"]] if f"`{name}`" not in row and f'"{name}"' not in row] == []
-    assert "### Pinned links: `v`" in readme and "| `/changes/` |" in readme
+    assert "## Pinned links: `v`" in readme and "| `/changes/` |" in readme
 
 
 def test_the_store_keeps_the_last_used_snapshots_only(
