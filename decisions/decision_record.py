@@ -104,7 +104,7 @@ def _drivers(answers: Answers, criteria: Criteria) -> str:
     ]
     return (
         "\n".join(drivers)
-        or "No question was answered: every server scores 0, and the most established one comes first."
+        or "No question was answered: every server scores 0, and the tie rule puts the most mature one first."
     )
 
 
