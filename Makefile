@@ -8,8 +8,8 @@ BIN := $(VENV)/bin
 # configs nginx -t, systemd-analyze verify, openssl for throwaway TLS pairs, gcc to build uWSGI from PyPI, and
 # OpenSSL's headers for that build (without them uWSGI has no https-socket, which the TLS-in-app uwsgi.ini sets).
 # PostgreSQL, Redis, nginx and wrk for the slow tests, which start their own servers (tests/services.py); wrk is
-# also the load generator of `make benchmark`.
-APT_PACKAGES := chromium nginx systemd openssl gcc libssl-dev postgresql redis-server wrk
+# also the load generator of `make benchmark`. Java runs the Nu HTML Checker (vnu.jar, from npm) on every page.
+APT_PACKAGES := chromium nginx systemd openssl gcc libssl-dev postgresql redis-server wrk default-jre-headless
 
 .PHONY: run test test-quick lint format venv install install-dev system-deps node-deps migrate collectstatic benchmark superuser clean
 
@@ -38,9 +38,9 @@ system-deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-# npm packages the tests use (axe-core), exactly as package-lock.json pins them.
+# npm packages the tests use (axe-core, vnu-jar), exactly as package-lock.json pins them.
 node_modules/.package-lock.json: package.json package-lock.json
-	@command -v npm >/dev/null || { echo "npm is missing: install Node.js and npm to run the browser tests"; exit 1; }
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js and npm to run the browser tests and the HTML checker"; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
