@@ -52,7 +52,7 @@ def test_it_names_in_the_footer_the_releases_the_criteria_hold_and_when_they_wer
 
 def test_it_wires_the_form_to_htmx_with_the_vendored_script(client):
     html = client.get("/").content.decode()
-    assert 'hx-get="/"' in html and 'hx-target="#result-region"' in html
+    assert 'data-hx-get="/"' in html and 'data-hx-target="#result-region"' in html
     assert "/static/django_htmx/htmx-2" in html
     assert all(src.startswith("/static/") for src in re.findall(r'<script[^>]* src="([^"]+)"', html))
 
@@ -101,13 +101,13 @@ def test_it_sends_field_errors_out_of_band_to_htmx(client):
     response = client.get("/?port=0", headers={"HX-Request": "true"})
     assert response.status_code == 400
     html = response.content.decode()
-    assert 'id="error-port" hx-swap-oob="true">Give a whole number' in html
-    assert 'id="error-cores" hx-swap-oob="true"></p>' in html
+    assert 'id="error-port" data-hx-swap-oob="true">Give a whole number' in html
+    assert 'id="error-cores" data-hx-swap-oob="true"></p>' in html
 
 
 def test_it_clears_field_errors_once_the_answers_are_valid(client):
     html = client.get("/?port=8080", headers={"HX-Request": "true"}).content.decode()
-    assert 'id="error-port" hx-swap-oob="true"></p>' in html
+    assert 'id="error-port" data-hx-swap-oob="true"></p>' in html
 
 
 def test_it_refuses_other_methods(client):
@@ -125,7 +125,7 @@ def test_it_shows_how_many_questions_are_answered_without_javascript(client):
 
 def test_it_refills_the_progress_out_of_band_for_htmx(client):
     html = client.get("/?framework=fastapi", headers={"HX-Request": "true"}).content.decode()
-    assert '<div id="answer-progress" hx-swap-oob="innerHTML">' in html
+    assert '<div id="answer-progress" data-hx-swap-oob="innerHTML">' in html
     assert '<progress max="12" value="1" aria-hidden="true"></progress>' in html
     invalid = client.get("/?port=0&framework=django", headers={"HX-Request": "true"}).content.decode()
     assert "<strong>1 of 12</strong> answered<span" in invalid and "some answers need a fix" in invalid

@@ -126,5 +126,5 @@ def test_it_escapes_the_questions_and_names_their_error():
 
 def test_it_sends_a_field_error_out_of_band_and_clears_it_with_an_empty_one():
     assert results.field_error(question_field(), out_of_band=True) == (
-        '<p class="field-error" id="error-framework" hx-swap-oob="true"></p>'
+        '<p class="field-error" id="error-framework" data-hx-swap-oob="true"></p>'
     )

@@ -216,5 +216,5 @@ def _option(question_slug: str, option: OptionInfo, checked: bool) -> str:
 def field_error(field: dict, out_of_band: bool = False) -> SafeString:
     """A field's error message, or an empty paragraph that htmx fills or clears out of band."""
     message = _escape(field["error"].message) if field["error"] else ""
-    swap = ' hx-swap-oob="true"' if out_of_band else ""
+    swap = ' data-hx-swap-oob="true"' if out_of_band else ""
     return mark_safe(f'<p class="field-error" id="error-{_escape(field["name"])}"{swap}>{message}</p>')
