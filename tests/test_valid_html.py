@@ -42,6 +42,7 @@ def test_every_public_page_and_partial_is_valid_html(client, admin_client, tmp_p
         "500": server_error(RequestFactory().get("/")).content.decode(),
     }
     partials = {
+        "home-blank-partial": fetch(client, "/", **HTMX),
         "home-answered-partial": fetch(client, f"/?{QUERY}", **HTMX),
         "home-errors-partial": fetch(client, "/?framework=nope&workers=lots", 400, **HTMX),
         "result-partial": fetch(client, f"/recommend/?{QUERY}", **HTMX),
