@@ -114,7 +114,7 @@ def result_context(request: HttpRequest, parsed: Parsed) -> dict:
             "permalink": permalink,
             "plan": plans[0] if recommended else None,
             "sensitivity": sensitivity,
-            "change_links": _change_links(criteria, answers, sensitivity),
+            "change_groups": _change_groups(criteria, answers, sensitivity),
         }
         | _configs_context(parsed, ranking, plans[0] if recommended else None, query, permalink)
         | _outdated_context(request, parsed)
@@ -168,12 +168,17 @@ def _configs_context(parsed: Parsed, ranking: Ranking, plan: ServerPlan | None, 
     }
 
 
-def _change_links(criteria: Criteria, answers: Answers, sensitivity: Sensitivity) -> list[tuple[Change, str]]:
-    """Each answer that would change the recommendation, with the link to that result."""
+def _change_groups(
+    criteria: Criteria, answers: Answers, sensitivity: Sensitivity
+) -> list[tuple[str, list[tuple[Change, str]]]]:
+    """Each answer that would change the recommendation, with the link to that result, grouped by question (its
+    text first) in the order the questions first appear."""
     path = _path("result")
-    return [
-        (change, _with_query(path, answers.changed(change).pinned_query(criteria))) for change in sensitivity.changes
-    ]
+    groups: dict[str, tuple[str, list[tuple[Change, str]]]] = {}
+    for change in sensitivity.changes:
+        link = _with_query(path, answers.changed(change).pinned_query(criteria))
+        groups.setdefault(change.question, (change.question_text, []))[1].append((change, link))
+    return list(groups.values())
 
 
 def _path(name: str, *args: str) -> str:

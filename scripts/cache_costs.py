@@ -32,7 +32,6 @@ from django.test import Client  # noqa: E402
 
 from decisions import answers, appmodel, caching, middleware, store, views  # noqa: E402
 from decisions.configs import render  # noqa: E402
-from decisions.templatetags import pages  # noqa: E402
 from scripts.benchmark import HEADERS, HOT, cold_answer_sets  # noqa: E402
 
 COLD = 150
@@ -49,8 +48,6 @@ LRU = {
     "answers._query_pair (encoded query pairs)": (answers, "_query_pair"),
     "appmodel._app_model (app models by 4 answers)": (appmodel, "_app_model"),
     "configs.render._compile (compiled config templates)": (render, "_compile"),
-    "pages._reason_item (reasons' HTML)": (pages, "_reason_item"),
-    "pages._exclusion_item (exclusions' HTML)": (pages, "_exclusion_item"),
 }
 
 

@@ -38,7 +38,6 @@ LAYERS = (
         (
             "decisions.views",
             "decisions.caching",
-            "decisions.templatetags",
             "decisions.middleware",
             "decisions.admin",
             "decisions.apps",
