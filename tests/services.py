@@ -282,3 +282,18 @@ class Nginx:
     def destroy(self) -> None:
         _end(self.process, signal.SIGQUIT)  # nginx's graceful stop
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    """Runs manage.py with `env` added to the environment, as a deploy does; its output, or the test fails with
+    its errors."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=os.environ | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout

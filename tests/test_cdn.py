@@ -4,8 +4,6 @@ Cache-Control allows (decisions.caching, docs/caching.md). Every process is star
 import json
 import os
 import pwd
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +11,7 @@ from pathlib import Path
 import pytest
 from test_instances import SITE_HOST, Response, fetch
 
+from tests import services
 from tests.services import BASE_DIR, HOST, Gunicorn, Nginx, free_port
 
 pytestmark = pytest.mark.slow
@@ -35,16 +34,8 @@ class Cdn:
         """How many requests for `path` reached the instance: gunicorn's access log, one line each."""
         return self.instance.log.read_text().count(f'"GET {path} ')  # a line is written once the response is sent
 
-    def manage(self, *args: str) -> None:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=BASE_DIR,
-            env=os.environ | self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert result.returncode == 0, result.stderr
+    def manage(self, *args: str) -> str:
+        return services.manage(self.env, *args)
 
 
 def proxy_cache_site(port: int, upstream: Gunicorn, cache: Path) -> str:

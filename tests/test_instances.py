@@ -4,12 +4,10 @@ Redis, behind nginx (deploy/nginx-serverwise.conf) over TLS. Every process is re
 import http.client
 import io
 import json
-import os
 import re
 import secrets
 import ssl
 import subprocess
-import sys
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +21,7 @@ import psycopg
 import pytest
 from test_deploy_settings import readme_environment
 
+from tests import services
 from tests.services import BASE_DIR, HOST, Gunicorn, Nginx, free_port, status
 from tests.serving import throwaway_tls_pair
 
@@ -138,16 +137,7 @@ class Site:
     env: dict
 
     def manage(self, *args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=BASE_DIR,
-            env=os.environ | self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
+        return services.manage(self.env, *args)
 
     def row(self, query: str, *params) -> tuple:
         with psycopg.connect(self.env["DATABASE_URL"]) as connection:
