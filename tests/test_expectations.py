@@ -211,5 +211,6 @@ def test_it_holds_a_bulk_deletion_that_breaks_an_expectation_until_delete_anyway
     page = response.content.decode()
     assert response.status_code == 200 and "Not saved: this edit breaks 1 expectation" in page
     assert "Delete anyway, breaking 1 expectation" in page and Option.objects.filter(pk=option.pk).exists()
+    assert f'<input type="hidden" name="_selected_action" value="{option.pk}">' in page  # the same rows again
     assert admin_client.post(url, form | {"_save_anyway": "1"}).status_code == 302
     assert not Option.objects.filter(pk=option.pk).exists()
