@@ -1,5 +1,9 @@
 """Django admin for the criteria: made for keeping the guide true, not left at the defaults."""
 
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -81,9 +85,9 @@ class GuardedEditMixin(VersionedMixin):
             return response.status_code == 302
 
         try:
-            held_edit(request, editor(request), save)
+            with _messages_kept_until_saved(request):
+                held_edit(request, editor(request), save)
         except HeldEdit as held:
-            _forget_messages(request)
             request.criteria_hold = held.report  # the second pass's form shows the report as its error
             extra_context = (extra_context or {}) | {"criteria_hold": held.report}
             return super().changeform_view(request, object_id, form_url, extra_context)
@@ -116,9 +120,9 @@ class GuardedEditMixin(VersionedMixin):
             return response.status_code == 302
 
         try:
-            held_edit(request, editor(request), delete)
+            with _messages_kept_until_saved(request):
+                held_edit(request, editor(request), delete)
         except HeldEdit as held:
-            _forget_messages(request)
             request.method, request.POST = "GET", QueryDict()  # the confirmation page again, with the report
             return super().delete_view(request, object_id, (extra_context or {}) | {"criteria_hold": held.report})
         return response
@@ -134,22 +138,37 @@ class GuardedEditMixin(VersionedMixin):
             return response.status_code == 302
 
         try:
-            held_edit(request, editor(request), save)
+            with _messages_kept_until_saved(request):
+                held_edit(request, editor(request), save)
         except HeldEdit as held:
             # Only a deletion can break an expectation here (list edits change positions, which score nothing):
             # the action's confirmation page again, which shows the report and "save anyway".
-            _forget_messages(request)
             request.criteria_hold = held.report
             request.POST = request.POST.copy()
             request.POST.pop("post")
             return super().changelist_view(request, extra_context)
         return response
 
+    def message_user(self, request, *args, **kwargs):
+        send = functools.partial(super().message_user, request, *args, **kwargs)
+        kept = getattr(request, "kept_messages", None)
+        if kept is None:
+            send()
+        else:
+            kept.append(send)
 
-def _forget_messages(request: HttpRequest) -> None:
-    """Drops the "changed successfully" that a rolled-back save queued."""
-    for _ in messages.get_messages(request):
-        pass
+
+@contextmanager
+def _messages_kept_until_saved(request: HttpRequest) -> Iterator[None]:
+    """The admin's messages of a save that may be rolled back ("… was changed successfully"), sent only once it is
+    kept: a held edit sends none."""
+    request.kept_messages = kept = []
+    try:
+        yield
+    finally:
+        del request.kept_messages
+    for send in kept:
+        send()
 
 
 class LabelledPositionMixin:

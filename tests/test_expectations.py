@@ -140,6 +140,9 @@ def test_it_holds_an_effect_edit_and_an_option_page_edit_the_same_way(admin_clie
     fields = {"option": effect.option_id, "server": effect.server_id, "points": -5, "reason": effect.reason}
     response = admin_client.post(url, fields)
     assert response.status_code == 200 and "Not saved: this edit breaks" in response.content.decode()
+    assert (
+        "changed successfully" not in response.text and "changed successfully" not in admin_client.get("/admin/").text
+    )
     assert fastapi_on_uvicorn() == effect.points
     assert admin_client.post(url, fields | {"_save_anyway": "1"}).status_code == 302
     assert fastapi_on_uvicorn() == -5
@@ -157,6 +160,7 @@ def test_it_holds_the_deletion_of_an_option_an_expectation_answers(admin_client)
     page = response.content.decode()
     assert response.status_code == 200 and "Not saved: this edit breaks 1 expectation" in page
     assert "The criteria no longer offer the answer workload=batch." in page
+    assert "deleted successfully" not in page and "deleted successfully" not in admin_client.get("/admin/").text
     assert Option.objects.filter(pk=option.pk).exists()
     assert admin_client.post(url, {"post": "yes", "_save_anyway": "1"}).status_code == 302
     assert not Option.objects.filter(pk=option.pk).exists()
@@ -212,5 +216,6 @@ def test_it_holds_a_bulk_deletion_that_breaks_an_expectation_until_delete_anyway
     assert response.status_code == 200 and "Not saved: this edit breaks 1 expectation" in page
     assert "Delete anyway, breaking 1 expectation" in page and Option.objects.filter(pk=option.pk).exists()
     assert f'<input type="hidden" name="_selected_action" value="{option.pk}">' in page  # the same rows again
+    assert "Successfully deleted" not in page and "Successfully deleted" not in admin_client.get("/admin/").text
     assert admin_client.post(url, form | {"_save_anyway": "1"}).status_code == 302
     assert not Option.objects.filter(pk=option.pk).exists()
