@@ -64,16 +64,17 @@ test-quick: install-dev
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
 
-# ruff checks and formats the Python (ruff.toml), djhtml indents the templates; `make format` rewrites both.
+# ruff checks and formats the Python (ruff.toml), djhtml indents the templates of both engines (templates/: the
+# admin's, Django's; jinja2/: the public pages'); `make format` rewrites both.
 lint: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/djhtml --check templates
+	$(BIN)/djhtml --check templates jinja2
 
 format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
-	$(BIN)/djhtml templates
+	$(BIN)/djhtml templates jinja2
 
 superuser: migrate
 	$(BIN)/python manage.py createsuperuser

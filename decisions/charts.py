@@ -42,7 +42,7 @@ def memory_chart(estimates: list[ServerPlan], recommended_slug: str | None) -> M
             name=estimate.server.name,
             recommended=estimate.server.slug == recommended_slug,
             top=index * ROW_HEIGHT,
-            measured_mib=int(estimate.measured_pss_mib.quantize(Decimal(1), ROUND_HALF_UP)),
+            measured_mib=estimate.measured_mib,
             article_mb=estimate.article_mib,
             measured_percent=percent(estimate.measured_pss_mib),
             article_percent=percent(estimate.article_mib),

@@ -246,7 +246,7 @@ download_view = keyed(_download_key)
 
 def _invalid(request: HttpRequest, parsed: Parsed) -> HttpResponse:
     ctx = _questionnaire_context(request, parsed.current, parsed.answers, parsed.errors)
-    template = "decisions/home.html#result-region" if request.htmx else "decisions/home.html"
+    template = "decisions/partials/result_region.html" if request.htmx else "decisions/home.html"
     return render(request, template, ctx, status=400)
 
 
@@ -256,7 +256,7 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
     parsed = _parse(request)
     if parsed.errors:
         return _invalid(request, parsed)
-    template = "decisions/home.html#result-region" if request.htmx else "decisions/home.html"
+    template = "decisions/partials/result_region.html" if request.htmx else "decisions/home.html"
     questionnaire = _questionnaire_context(request, parsed.current, parsed.answers, {})
     response = render(request, template, questionnaire | result_context(request, parsed))
     if request.htmx:  # the address bar becomes the share link of the answers
@@ -269,7 +269,7 @@ def result(request: HtmxHttpRequest) -> HttpResponse:
     parsed = _parse(request)
     if parsed.errors:
         return _invalid(request, parsed)
-    template = "decisions/result.html#result" if request.htmx else "decisions/result.html"
+    template = "decisions/partials/result.html" if request.htmx else "decisions/result.html"
     return render(request, template, result_context(request, parsed) | {"on_result_page": True})
 
 

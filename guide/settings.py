@@ -64,7 +64,16 @@ MIDDLEWARE = [
 ROOT_URLCONF = "guide.urls"
 WSGI_APPLICATION = "guide.wsgi.application"
 
+# The public pages are Jinja2 templates (jinja2/), the admin Django's (templates/): docs/architecture.md says why.
 TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "jinja2"],
+        "OPTIONS": {
+            "environment": "guide.jinja2.environment",
+            "context_processors": ["decisions.context_processors.checked_in"],
+        },
+    },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
@@ -74,7 +83,6 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "decisions.context_processors.checked_in",
             ],
         },
     },
@@ -153,7 +161,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_FAILURE_LIMIT = envint("DJANGO_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("DJANGO_LOGIN_COOLOFF_MINUTES", 15))
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_LOCKOUT_TEMPLATE = "locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "guide.proxy.client_ip"
 # Proxies whose X-Forwarded-For names the client (nginx on the same host: 127.0.0.1); anyone else's is ignored.
 TRUSTED_PROXIES = envlist("DJANGO_TRUSTED_PROXIES", "")

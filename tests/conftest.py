@@ -5,6 +5,8 @@ import pytest
 from bundles import LAST_FIT, NOTHING_FITS
 from django.core.cache import cache
 from django.core.management import call_command
+from django.template.backends import jinja2
+from django.test.signals import template_rendered
 
 from decisions import caching, store
 from decisions.models import CriteriaVersion, Effect
@@ -15,6 +17,21 @@ from tests.services import Postgres, Redis
 def collected_static():
     """Pages name hashed static files, which need the manifest that collectstatic writes."""
     call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def recorded_jinja2_renders():
+    """A response's `templates` names its Jinja2 page too, as Django's test setup makes it for its own templates."""
+    render = jinja2.Template.render
+
+    def recorded(self, context=None, request=None):
+        html = render(self, context, request)
+        template_rendered.send(sender=self, template=self.template, context=context)
+        return html
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(jinja2.Template, "render", recorded)
+        yield
 
 
 @pytest.fixture(autouse=True)

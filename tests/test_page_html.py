@@ -9,7 +9,7 @@ from decisions.models import CriteriaVersion, Effect, Option, Question, Server
 
 pytestmark = pytest.mark.django_db
 HOSTILE = '<script>alert("x")</script> & co'
-ESCAPED = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co"
+ESCAPED = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; co"
 FASTAPI = "framework=fastapi&async=yes&realtime=websockets"
 
 

@@ -9,7 +9,7 @@ no settings, no ORM. Sources: docs/sources.md.
 import math
 import shlex
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from decisions.answers import Answers
 from decisions.appmodel import ASGI, WSGI, AppModel, app_model, speaks_http2_itself
@@ -140,6 +140,11 @@ class ServerPlan:
     @property
     def measured_pss_mib(self) -> Decimal:
         return self.workers * self.memory_pss_mib
+
+    @property
+    def measured_mib(self) -> int:
+        """measured_pss_mib to the nearest MiB, as the page shows it."""
+        return int(self.measured_pss_mib.quantize(Decimal(1), ROUND_HALF_UP))
 
     @property
     def article_mib(self) -> int:
