@@ -1,4 +1,4 @@
-"""What every page's template may use."""
+"""What every public page's template may use (the Jinja2 engine runs it, settings.TEMPLATES)."""
 
 from decisions.configs.plan import CHECKED_IN
 
