@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # Debian packages the tests drive: Chromium for the browser tests; for the real validators of generated
 # configs nginx -t, systemd-analyze verify, openssl for throwaway TLS pairs, gcc to build uWSGI from PyPI, and
 # OpenSSL's headers for that build (without them uWSGI has no https-socket, which the TLS-in-app uwsgi.ini sets).
-# PostgreSQL, Redis, nginx and wrk for the slow tests, which start their own servers (tests/services.py); wrk is
+# PostgreSQL, Redis, nginx and wrk for the slow tests, which start their own servers (tests/support/services.py); wrk is
 # also the load generator of `make benchmark`. Java runs the Nu HTML Checker (vnu.jar, from npm) on every page.
 APT_PACKAGES := chromium nginx systemd openssl gcc libssl-dev postgresql redis-server wrk default-jre-headless
 

@@ -1,6 +1,6 @@
 """The contract between the code and the admin-edited criteria: every server, question and option the code reads.
 
-The code reads these slugs from here only (tests/test_contract.py checks decisions/ for slug literals), and
+The code reads these slugs from here only (tests/code/test_contract.py checks decisions/ for slug literals), and
 decisions.protection refuses to rename or delete the rows they name; import_criteria refuses a file without them and
 decisions.checks reports any missing from the database. Every other row is the admins' own: the code ignores what it
 does not know. The bottom layer: it imports nothing from decisions.

@@ -1,6 +1,6 @@
 """Measures the memory of one worker serving a real Django project: .venv/bin/python scripts/worker_memory.py
 
-Each setup runs two workers on the project of `django-admin startproject` (tests/realapps.py), answers
+Each setup runs two workers on the project of `django-admin startproject` (lab/realapps.py), answers
 REQUESTS GETs of / and then reads Pss and Rss from /proc/<worker>/smaps_rollup of each worker process (the
 master's children). Pss charges a page shared by n processes 1/n to each: a Gunicorn worker forked from its
 master shares the interpreter and Gunicorn with it, and with --preload Django and the project too; Uvicorn's and
@@ -13,9 +13,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests import realapps  # noqa: E402
-from tests.services import free_port  # noqa: E402
-from tests.serving import serving  # noqa: E402
+from lab import realapps  # noqa: E402
+from lab.serving import (
+    free_port,  # noqa: E402
+    serving,  # noqa: E402
+)
 
 REQUESTS = 200
 SETUPS = {
