@@ -95,6 +95,7 @@ OTHER_ASGI = option(FRAMEWORK, "other-asgi", "the app model: an ASGI app at app:
 
 ASYNC = question("async", "the app model: async code needs an ASGI handler (Django) or Flask's async extra")
 ASYNC_YES = option(ASYNC, "yes", "the app model: Django is served over ASGI, Flask gets flask[async]")
+ASYNC_NO = option(ASYNC, "no", "decisions.setups: a team's setup that serves its app over WSGI answers it")
 
 REALTIME = question("realtime", "the app model and the plan: WebSockets and held requests")
 WEBSOCKETS = option(
@@ -117,6 +118,13 @@ ASYNCLIB = question("asynclib", "the app model: which event loop the app's async
 TRIO = option(
     ASYNCLIB, "trio", "the app model: Trio cannot run asyncio-only frameworks' async code; Hypercorn's trio worker"
 )
+ASYNCIO = option(ASYNCLIB, "asyncio", "decisions.setups: a server set to an asyncio or uvloop event loop answers it")
+
+CURRENT = question("current", "decisions.setups: the server that a team's setup runs today answers it")
+CURRENT_SERVERS = tuple(
+    option(CURRENT, slug, "decisions.setups: a setup that runs this server answers it")
+    for slug in (GUNICORN, UWSGI, UVICORN, HYPERCORN, GRANIAN)
+)
 
 WORKLOAD = question("workload", "the app model and the plan: requests that wait hold threads")
 HIGH_CONCURRENCY = option(
@@ -131,6 +139,7 @@ TLS_AT_PROXY = option(TLS, "proxy", "the config templates' tls_at_proxy: nginx e
 
 DEPLOY = question("deploy", "the plan and the config templates: which files the bundle holds and where it binds")
 SYSTEMD = option(DEPLOY, "systemd", "the plan: the deploy target when the question is not answered")
+SUPERVISOR = option(DEPLOY, "supervisor", "decisions.setups: a supervisor program that starts the server answers it")
 DOCKER = option(DEPLOY, "docker", "the plan: a container binds 0.0.0.0 and trusts forwarded headers from anywhere")
 KUBERNETES = option(
     DEPLOY, "kubernetes", "the plan: a container binds 0.0.0.0 and trusts forwarded headers from anywhere"
