@@ -118,13 +118,6 @@ ASYNCLIB = question("asynclib", "the app model: which event loop the app's async
 TRIO = option(
     ASYNCLIB, "trio", "the app model: Trio cannot run asyncio-only frameworks' async code; Hypercorn's trio worker"
 )
-ASYNCIO = option(ASYNCLIB, "asyncio", "decisions.setups: a server set to an asyncio or uvloop event loop answers it")
-
-CURRENT = question("current", "decisions.setups: the server that a team's setup runs today answers it")
-CURRENT_SERVERS = tuple(
-    option(CURRENT, slug, "decisions.setups: a setup that runs this server answers it")
-    for slug in (GUNICORN, UWSGI, UVICORN, HYPERCORN, GRANIAN)
-)
 
 WORKLOAD = question("workload", "the app model and the plan: requests that wait hold threads")
 HIGH_CONCURRENCY = option(
@@ -139,7 +132,6 @@ TLS_AT_PROXY = option(TLS, "proxy", "the config templates' tls_at_proxy: nginx e
 
 DEPLOY = question("deploy", "the plan and the config templates: which files the bundle holds and where it binds")
 SYSTEMD = option(DEPLOY, "systemd", "the plan: the deploy target when the question is not answered")
-SUPERVISOR = option(DEPLOY, "supervisor", "decisions.setups: a supervisor program that starts the server answers it")
 DOCKER = option(DEPLOY, "docker", "the plan: a container binds 0.0.0.0 and trusts forwarded headers from anywhere")
 KUBERNETES = option(
     DEPLOY, "kubernetes", "the plan: a container binds 0.0.0.0 and trusts forwarded headers from anywhere"

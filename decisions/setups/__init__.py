@@ -9,6 +9,7 @@ binary or undecodable is a Problem, never an exception. Django-free: decisions.f
 
 import ast
 import re
+import shlex
 from collections.abc import Iterable
 from pathlib import PurePath
 
@@ -59,6 +60,9 @@ READERS = {
     SYSTEMD_UNIT: commands.read_systemd,
     SUPERVISOR_CONF: commands.read_supervisor,
 }
+REQUIREMENT_LINE = re.compile(
+    r"^\s*(-[-\w]+(\s+\S+)?|[A-Za-z0-9][\w.-]*(\[[\w,\s-]*\])?\s*([<>=!~]=?=?\s*[\w.*+!-]+\s*,?\s*)*(;.*)?(\s#.*)?)$"
+)
 NOT_TEXT = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff]")  # controls other than whitespace; lone surrogates
 
 
@@ -166,13 +170,11 @@ def kind_from_content(text: str) -> str | None:
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     if lines and all(re.match(r"^[A-Za-z0-9_-]+:\s*\S", line) for line in lines):
         return PROCFILE
-    if lines and re.match(
-        r"^\s*(exec\s+)?(\S*/)?(gunicorn|uwsgi|uvicorn|hypercorn|granian|daphne|python\S*\s+-m)\b", lines[0]
-    ):
+    if lines and starts_a_server(text):
         return COMMAND
     if lines and re.match(r"^\s*(import\s|from\s|[A-Za-z_]\w*\s*=)", lines[0]):
         return settings_file_kind(text)
-    if lines and all(configfiles.REQUIREMENT.match(line) for line in lines):
+    if lines and all(REQUIREMENT_LINE.match(line) for line in lines):
         return REQUIREMENTS
     return None
 
@@ -193,3 +195,13 @@ def settings_file_kind(text: str) -> str:
     hypercorn_only = {name for name in names if name in HYPERCORN_OPTIONS and name not in GUNICORN_OPTIONS}
     gunicorn_only = {name for name in names if name in GUNICORN_OPTIONS and name not in HYPERCORN_OPTIONS}
     return HYPERCORN_TOML if hypercorn_only and not gunicorn_only else GUNICORN_CONF
+
+
+def starts_a_server(text: str) -> bool:
+    """Whether the text's first command line starts a server, after any wrappers."""
+    logical = commands.logical_lines(tuple(text.splitlines()), skip_comments_inside=True)
+    first = next((line for _, line in logical if line.strip() and not line.lstrip().startswith("#")), "")
+    try:
+        return commands.program_of(shlex.split(first)) is not None
+    except ValueError:
+        return False

@@ -9,19 +9,16 @@ import shlex
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
-from decisions.contract import DOCKER, FASTAPI, GRANIAN, GUNICORN, HYPERCORN, SUPERVISOR, SYSTEMD, UVICORN, UWSGI
+from decisions.contract import DOCKER, FASTAPI, GRANIAN, GUNICORN, HYPERCORN, SYSTEMD, UVICORN, UWSGI
 from decisions.setups import servers
 from decisions.setups.facts import Facts, Found, Launch
 from decisions.setups.result import NotCarried, NotUnderstood, Problem, Source
 
+SUPERVISOR = "supervisor"  # the deploy question's option; not in decisions/contract.py yet (see infer.py)
 FASTAPI_RUN = "fastapi run"  # FastAPI's CLI, which serves the app with Uvicorn
-PYTHON_MODULES = {
-    "gunicorn": GUNICORN,
-    "gunicorn.app.wsgiapp": GUNICORN,
-    "uvicorn": UVICORN,
-    "hypercorn": HYPERCORN,
-    "granian": GRANIAN,
-    "daphne": servers.DAPHNE,
+# `python -m <module>`: each server's module is named as its program (decisions/contract.py's slugs)
+PYTHON_MODULES = {program: program for program in servers.SERVER_PROGRAMS} | {
+    f"{GUNICORN}.app.wsgiapp": GUNICORN,
     "pyuwsgi": UWSGI,
 }
 PROGRAMS = {program: program for program in servers.SERVER_PROGRAMS} | {"pyuwsgi": UWSGI}
@@ -44,6 +41,7 @@ RUNNERS = {"poetry", "uv", "pipenv", "pdm", "hatch", "rye", "pipx", "newrelic-ad
 SHELLS = {"sh", "bash", "dash", "ash", "zsh"}
 ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 APP_LIKE = re.compile(r"^[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*)?$")
+UWSGI_CONFIG_SUFFIXES = (".ini", ".xml", ".yaml", ".yml", ".json", ".js")  # uWSGI reads a lone argument so named
 COMMAND_SHOWN = 100  # characters of a command line shown as the source of what runs today
 OPERATORS = {";", "&&", "||", "|", "&", "(", ")"}
 REDIRECTS = {">", ">>", "<", "2>", "&>"}
@@ -127,7 +125,7 @@ def program_of(words: list[str]) -> tuple[str, list[str], list[str]] | None:
             if index + 1 < len(words) and words[index] == "-m" and words[index + 1] in PYTHON_MODULES:
                 return PYTHON_MODULES[words[index + 1]], words[index + 2 :], words[: index + 2]
             return None
-        elif name == "fastapi" and index + 1 < len(words) and words[index + 1] == "run":
+        elif name == FASTAPI and index + 1 < len(words) and words[index + 1] == "run":  # its CLI, named as it
             return FASTAPI_RUN, words[index + 2 :], words[: index + 2]
         elif name in PROGRAMS:
             return PROGRAMS[name], words[index + 1 :], words[: index + 1]
@@ -226,14 +224,15 @@ def read_arguments(server: str, arguments: list[str], before: list[str], text: T
         facts.found.append(Found(server, name, value, Source(text.file, line, written)))
         if name in ("config", "ini"):
             launch = replace(launch, reads_config=True)
+    app_at = next((at for at, (word, _) in enumerate(positionals) if APP_LIKE.match(word)), None)
     for position, (word, line) in enumerate(positionals):
         source = Source(text.file, line, word)
-        if server == UWSGI:
+        if server == UWSGI and word.endswith(UWSGI_CONFIG_SUFFIXES):
             facts.found.append(Found(server, "ini", word, source))
             launch = replace(launch, reads_config=True)
         elif position == 0 and server == FASTAPI_RUN:
             facts.not_carried.append(NotCarried("path", word, "the file FastAPI's CLI imports the app from", source))
-        elif position == 0 and APP_LIKE.match(word):
+        elif position == app_at and server != UWSGI:
             facts.found.append(Found(server, "app", word, source))
         else:
             facts.not_understood.append(NotUnderstood(word, source, f"an argument {reported} does not take here"))
@@ -276,11 +275,12 @@ def read_procfile(name: str, content: str, facts: Facts) -> None:
             processes.append((match[1], read_commands(text, scratch, shell=True), scratch))
     serving = [process for process in processes if process[1]]
     chosen = next((process for process in serving if process[0] == "web"), serving[0] if serving else None)
-    for entry in serving:
+    for entry in processes:
         process, launches, scratch = entry
+        facts.problems += scratch.problems
         if entry is chosen:
             facts.launches += launches
-            for field in ("found", "computed", "not_carried", "not_understood", "problems"):
+            for field in ("found", "framework_hints", "computed", "not_carried", "not_understood"):
                 getattr(facts, field).extend(getattr(scratch, field))
         else:
             for launch in launches:

@@ -8,14 +8,12 @@ import re
 from dataclasses import replace
 
 from decisions.answers import CORES_RANGE, PORT_RANGE, is_valid_app_path, is_valid_host
+from decisions.appmodel import SERVER_NAMES
 from decisions.contract import (
     ASYNC,
     ASYNC_NO,
     ASYNC_YES,
-    ASYNCIO,
     ASYNCLIB,
-    CURRENT,
-    CURRENT_SERVERS,
     DEPLOY,
     DJANGO,
     FASTAPI,
@@ -52,6 +50,10 @@ from decisions.setups.result import (
 )
 
 WSGI, ASGI = "WSGI", "ASGI"
+# Slugs of rows decisions/contract.py does not name yet: contracting them turns literals elsewhere (views.py's
+# "current", plan.py's "asyncio" worker class, the supervisor validator's module) into slug uses to rework first.
+CURRENT, ASYNCIO = "current", "asyncio"
+CURRENT_SERVERS = (GUNICORN, UWSGI, UVICORN, HYPERCORN, GRANIAN)
 TABLES = {
     GUNICORN: servers.GUNICORN_OPTIONS,
     UWSGI: servers.UWSGI_OPTIONS,
@@ -63,10 +65,7 @@ TABLES = {
 }
 # Packages, by normalised name, that tell the framework, WebSockets or Trio.
 FRAMEWORK_PACKAGES = {
-    "django": DJANGO,
-    "flask": FLASK,
-    "fastapi": FASTAPI,
-    "starlette": STARLETTE,
+    **{slug: slug for slug in (DJANGO, FLASK, FASTAPI, STARLETTE)},  # these frameworks' packages are named as them
     **dict.fromkeys("quart litestar sanic blacksheep quart-trio".split(), OTHER_ASGI),
     **dict.fromkeys("pyramid bottle web-py cherrypy".split(), OTHER_WSGI),
 }
@@ -75,7 +74,7 @@ WEBSOCKET_PACKAGES = frozenset(
     " django-eventstream".split()
 )
 TRIO_PACKAGES = frozenset("trio quart-trio trio-websocket".split())
-ASYNCIO_LOOPS = ("asyncio", "uvloop", "rloop")
+ASYNCIO_LOOPS = (ASYNCIO, "uvloop", "rloop")
 DJANGO_APP = re.compile(r"^(?:[A-Za-z_]\w*\.)*[wa]sgi:application$")  # Django's startproject: mysite.wsgi:application
 DEFAULT_ATTRIBUTES = {
     GUNICORN: servers.GUNICORN_DEFAULT_ATTRIBUTE,
@@ -132,7 +131,7 @@ def infer(all_facts: list[Facts]) -> Reading:
             continue
         option = TABLES[item.server].get(item.option)
         if option is None:
-            why = GENERIC_WHY.format(server=item.server)
+            why = GENERIC_WHY.format(server=SERVER_NAMES.get(item.server, item.server.title()))
             not_carried.append(NotCarried(item.option, str(item.value), why, item.source))
         elif option.setting:
             setting_of(item, option.setting, settings, pairs, computed, not_carried, not_understood)
