@@ -95,6 +95,7 @@ OTHER_ASGI = option(FRAMEWORK, "other-asgi", "the app model: an ASGI app at app:
 
 ASYNC = question("async", "the app model: async code needs an ASGI handler (Django) or Flask's async extra")
 ASYNC_YES = option(ASYNC, "yes", "the app model: Django is served over ASGI, Flask gets flask[async]")
+ASYNC_NO = option(ASYNC, "no", "decisions.setups: a team's setup that serves its app over WSGI answers it")
 
 REALTIME = question("realtime", "the app model and the plan: WebSockets and held requests")
 WEBSOCKETS = option(

@@ -27,6 +27,7 @@ ALLOWED = {
     ("configs/validate/hypercorn.py", "trio"): "Hypercorn's own list of the worker classes it accepts",
     ("configs/validate/nginx.py", "uwsgi"): "nginx's uwsgi module (its temp path), not the server",
     ("configs/validate/programs/hypercorn_parse_only.py", "hypercorn"): "the argv[0] of a program run beside Hypercorn",
+    ("setups/servers.py", "http"): "the option named http of uWSGI, Uvicorn and Granian, which the reader reads",
 }
 BY_SLUG: dict[str, list[Entry]] = {}
 for _entry in ENTRIES:
