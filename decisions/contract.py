@@ -115,9 +115,17 @@ HTTP2 = option(HTTP, "http2", "the plan: HTTP/2 in the app server when TLS ends 
 HTTP3 = option(HTTP, "http3", "the plan: Hypercorn serves QUIC; the app model rules out Hypercorn for Django")
 
 ASYNCLIB = question("asynclib", "the app model: which event loop the app's async code runs on")
+ASYNCIO = option(ASYNCLIB, "asyncio", "decisions.setups: a setup whose event loop is asyncio (or uvloop) answers it")
 TRIO = option(
     ASYNCLIB, "trio", "the app model: Trio cannot run asyncio-only frameworks' async code; Hypercorn's trio worker"
 )
+
+CURRENT = question("current", "decisions.setups: a team's setup answers what runs today with the server it starts")
+CURRENT_GUNICORN = option(CURRENT, GUNICORN, "decisions.setups: a setup that starts Gunicorn")
+CURRENT_UWSGI = option(CURRENT, UWSGI, "decisions.setups: a setup that starts uWSGI")
+CURRENT_UVICORN = option(CURRENT, UVICORN, "decisions.setups: a setup that starts Uvicorn")
+CURRENT_HYPERCORN = option(CURRENT, HYPERCORN, "decisions.setups: a setup that starts Hypercorn")
+CURRENT_GRANIAN = option(CURRENT, GRANIAN, "decisions.setups: a setup that starts Granian")
 
 WORKLOAD = question("workload", "the app model and the plan: requests that wait hold threads")
 HIGH_CONCURRENCY = option(
@@ -132,6 +140,7 @@ TLS_AT_PROXY = option(TLS, "proxy", "the config templates' tls_at_proxy: nginx e
 
 DEPLOY = question("deploy", "the plan and the config templates: which files the bundle holds and where it binds")
 SYSTEMD = option(DEPLOY, "systemd", "the plan: the deploy target when the question is not answered")
+SUPERVISOR = option(DEPLOY, "supervisor", "decisions.setups: a supervisor program's command answers it")
 DOCKER = option(DEPLOY, "docker", "the plan: a container binds 0.0.0.0 and trusts forwarded headers from anywhere")
 KUBERNETES = option(
     DEPLOY, "kubernetes", "the plan: a container binds 0.0.0.0 and trusts forwarded headers from anywhere"

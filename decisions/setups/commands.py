@@ -9,12 +9,11 @@ import shlex
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
-from decisions.contract import DOCKER, FASTAPI, GRANIAN, GUNICORN, HYPERCORN, SYSTEMD, UVICORN, UWSGI
+from decisions.contract import DOCKER, FASTAPI, GRANIAN, GUNICORN, HYPERCORN, SUPERVISOR, SYSTEMD, UVICORN, UWSGI
 from decisions.setups import servers
 from decisions.setups.facts import Facts, Found, Launch
 from decisions.setups.result import NotCarried, NotUnderstood, Problem, Source
 
-SUPERVISOR = "supervisor"  # the deploy question's option; not in decisions/contract.py yet (see infer.py)
 FASTAPI_RUN = "fastapi run"  # FastAPI's CLI, which serves the app with Uvicorn
 # `python -m <module>`: each server's module is named as its program (decisions/contract.py's slugs)
 PYTHON_MODULES = {program: program for program in servers.SERVER_PROGRAMS} | {

@@ -13,7 +13,14 @@ from decisions.contract import (
     ASYNC,
     ASYNC_NO,
     ASYNC_YES,
+    ASYNCIO,
     ASYNCLIB,
+    CURRENT,
+    CURRENT_GRANIAN,
+    CURRENT_GUNICORN,
+    CURRENT_HYPERCORN,
+    CURRENT_UVICORN,
+    CURRENT_UWSGI,
     DEPLOY,
     DJANGO,
     FASTAPI,
@@ -50,10 +57,7 @@ from decisions.setups.result import (
 )
 
 WSGI, ASGI = "WSGI", "ASGI"
-# Slugs of rows decisions/contract.py does not name yet: contracting them turns literals elsewhere (views.py's
-# "current", plan.py's "asyncio" worker class, the supervisor validator's module) into slug uses to rework first.
-CURRENT, ASYNCIO = "current", "asyncio"
-CURRENT_SERVERS = (GUNICORN, UWSGI, UVICORN, HYPERCORN, GRANIAN)
+CURRENT_SERVERS = (CURRENT_GUNICORN, CURRENT_UWSGI, CURRENT_UVICORN, CURRENT_HYPERCORN, CURRENT_GRANIAN)
 TABLES = {
     GUNICORN: servers.GUNICORN_OPTIONS,
     UWSGI: servers.UWSGI_OPTIONS,

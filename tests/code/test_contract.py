@@ -20,7 +20,7 @@ from decisions.contract import ENTRIES, OPTION, QUESTION, SERVER, Entry
 
 PACKAGE = Path(__file__).resolve().parents[2] / "decisions"
 SEED = PACKAGE / "seed" / "criteria.json"
-COMMON_WORDS = frozenset({"app", "async", "yes", "proxy"})
+COMMON_WORDS = frozenset({"app", "async", "yes", "proxy", "current", "asyncio", "supervisor"})
 ALLOWED = {
     ("admin.py", "websockets"): "the Server model's field on WebSocket support, in the admin's fieldsets",
     ("seeding.py", "websockets"): "the same model field, in the export's and import's list of server fields",
