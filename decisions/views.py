@@ -440,6 +440,15 @@ def plan_json(plan: ServerPlan | None) -> dict | None:
         held_capacity=plan.held_capacity or None,
         stop_timeout_seconds=plan.stop_timeout_seconds,
         packages=list(plan.pip_packages),
+    ) | carried_plan_json(plan)
+
+
+def carried_plan_json(plan: ServerPlan) -> dict:
+    """What the carried settings became, where the link carries any (a link without them keeps its JSON, byte for
+    byte, pinned links included): the recycling they set, and each one's row of the README's table."""
+    if not plan.carried:
+        return {}
+    return dict(
         max_requests=plan.max_requests,
         max_requests_jitter=plan.max_requests_jitter,
         carried=[
