@@ -2,7 +2,8 @@
 
 Every app answers `/` with 200 and a body naming its framework (`hello from django`, ...), `/health` with 200,
 and `/hold/?seconds=N` after N seconds (a blocking sleep in sync apps, `anyio.sleep` in async ones, so it runs
-on asyncio and Trio alike). Kinds with WebSockets echo each message at `/ws/echo/`.
+on asyncio and Trio alike). Kinds with WebSockets echo each message at `/ws/echo/`. The Django and plain WSGI apps
+also answer `/pid/` with the serving process's id and `/env/?name=NAME` with that environment variable's value.
 """
 
 import subprocess
@@ -98,7 +99,8 @@ def _django_project(kind: str, folder: Path, module: str, attribute: str) -> Non
         (project / "asgi.py").write_text(CHANNELS_ASGI.replace("{package}", package))
 
 
-DJANGO_VIEWS = """import time
+DJANGO_VIEWS = """import os
+import time
 
 from django.http import HttpResponse
 
@@ -114,12 +116,22 @@ def hold(request):
 
 def health(request):
     return HttpResponse("ok", content_type="text/plain")
+
+
+def pid(request):
+    return HttpResponse(str(os.getpid()), content_type="text/plain")
+
+
+def env(request):
+    return HttpResponse(os.environ.get(request.GET["name"], ""), content_type="text/plain")
 """
 
 DJANGO_URLS = """urlpatterns = [
     path("", views.index),
     path("hold/", views.hold),
-    path("health", views.health),"""
+    path("health", views.health),
+    path("pid/", views.pid),
+    path("env/", views.env),"""
 
 CHANNELS_CONSUMER = """from channels.generic.websocket import WebsocketConsumer
 
@@ -277,7 +289,8 @@ app = Starlette(
 )
 """
 
-PLAIN_WSGI_APP = """import time
+PLAIN_WSGI_APP = """import os
+import time
 from urllib.parse import parse_qs
 
 
@@ -290,6 +303,11 @@ def application(environ, start_response):
         body = b"held"
     elif path == "/health":
         body = b"ok"
+    elif path == "/pid/":
+        body = str(os.getpid()).encode()
+    elif path == "/env/":
+        name = parse_qs(environ.get("QUERY_STRING", ""))["name"][0]
+        body = os.environ.get(name, "").encode()
     else:
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]

@@ -177,15 +177,18 @@ class Server:
 
 
 @contextmanager
-def serving(command: str, folder: Path, port: int, tls: bool = False) -> Iterator[Server]:
-    """Runs `command` in `folder` until the block ends; yields once something answers HTTP on 127.0.0.1:port."""
+def serving(
+    command: str, folder: Path, port: int, tls: bool = False, environment: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """Runs `command` in `folder` until the block ends; yields once something answers HTTP on 127.0.0.1:port.
+    `environment` adds variables, as a deploy file's would."""
     log_path = folder / "server.log"
     with log_path.open("w") as log:
         started = time.monotonic()
         process = subprocess.Popen(
             shlex.split(command),
             cwd=folder,
-            env=server_environment(folder),
+            env=server_environment(folder) | (environment or {}),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -19,11 +19,20 @@ from dataclasses import dataclass
 
 from django.template import Context, Engine, Template
 
-from decisions.answers import CORES_RANGE, PORT_RANGE, Answers, is_valid_app_path, is_valid_host
+from decisions.answers import (
+    CORES_RANGE,
+    NUMBER_SETTINGS,
+    PORT_RANGE,
+    Answers,
+    env_pair,
+    is_valid_app_path,
+    is_valid_host,
+    static_pair,
+)
+from decisions.configs.carry import MIGRATION_SOURCES, source_name
 from decisions.configs.paths import CERT_PATH, IMAGE_APP_DIR, KEY_PATH, VM_APP_DIR, VM_VENV
 from decisions.configs.plan import (
     DEFAULT_DEPLOY,
-    MAX_REQUESTS_JITTER,
     PRESTOP_SECONDS,
     SERVER_CONFIG_FILES,
     VERSIONS,
@@ -123,6 +132,20 @@ VARIABLES = dict(
     memory_estimate_mib="measured PSS per worker x workers",
     memory_limit_mib="the Kubernetes memory request and limit",
     memory_formula="how memory_limit_mib was worked out, for people",
+    timeout="Gunicorn's worker timeout, uWSGI's harakiri: 30 unless carried over",
+    keepalive="Gunicorn's keepalive, Hypercorn's keep_alive_timeout: 5 unless carried over",
+    backlog="the listen backlog carried over (Gunicorn, Hypercorn backlog; uWSGI listen), 0 when not",
+    limit_request_line="Gunicorn's limit_request_line carried over, 0 when not",
+    limit_request_fields="Gunicorn's limit_request_fields carried over, 0 when not",
+    limit_request_field_size="Gunicorn's limit_request_field_size or uWSGI's buffer-size carried over, 0 when not",
+    static_locations="list of {prefix, directory}: carried static files nginx serves (prefix and directory end in /)",
+    static_in_app="list of {prefix, directory}: carried static files the app serves itself (no nginx beside them)",
+    environment="list of {name, value}: environment variables carried over, validated to sit in double quotes",
+    environment_was="the option that set them on the server migrated from, e.g. `env` (uWSGI), or empty",
+    migrated_from="the server the settings were carried from (gunicorn, uwsgi, ..., daphne), or empty",
+    migrated_from_name="its name, e.g. uWSGI, or empty",
+    migration="list of {setting, was, became, note}: each carried setting and what it became, or why nothing",
+    not_carried="list of {option, why}: what the server migrated from does that no other server has",
     permalink="the result page for these answers (may be empty)",
     recommended="true when this server is the recommended one",
     reasons="list of {text, points, question, option}: why the server scores what it does",
@@ -230,7 +253,7 @@ def context(plan: ServerPlan, ranking: Ranking, permalink: str = "") -> dict:
         cert_path=CERT_PATH,
         key_path=KEY_PATH,
         max_requests=plan.max_requests,
-        max_requests_jitter=MAX_REQUESTS_JITTER if plan.max_requests else 0,
+        max_requests_jitter=plan.max_requests_jitter,
         workers_lifetime=plan.workers_lifetime,
         recycling=plan.recycling,
         graceful_timeout=plan.graceful_seconds,
@@ -251,6 +274,26 @@ def context(plan: ServerPlan, ranking: Ranking, permalink: str = "") -> dict:
         memory_estimate_mib=int(plan.measured_pss_mib.to_integral_value()),
         memory_limit_mib=plan.memory_limit_mib,
         memory_formula=plan.memory_formula,
+        timeout=plan.timeout,
+        keepalive=plan.keepalive,
+        backlog=plan.carried_number("backlog"),
+        limit_request_line=plan.carried_number("limit_request_line"),
+        limit_request_fields=plan.carried_number("limit_request_fields"),
+        limit_request_field_size=plan.carried_number("limit_request_field_size"),
+        static_locations=[
+            StrictDict(prefix=prefix, directory=f"{directory}/") for prefix, directory in plan.carried_values.static
+        ],
+        static_in_app=[
+            StrictDict(prefix=prefix, directory=directory) for prefix, directory in plan.carried_values.static_in_app
+        ],
+        environment=[StrictDict(name=name, value=value) for name, value in plan.carried.env],
+        environment_was=plan.carried_values.env_was,
+        migrated_from=plan.carried.migrated_from,
+        migrated_from_name=source_name(plan.carried.migrated_from),
+        migration=[
+            StrictDict(setting=row.setting, was=row.was, became=row.became, note=row.note) for row in plan.migration
+        ],
+        not_carried=[StrictDict(option=option, why=why) for option, why in plan.carried_values.not_carried],
         permalink=permalink,
         recommended=result is not None and ranking.recommended is result,
         reasons=[
@@ -274,8 +317,23 @@ def check_plan(plan: ServerPlan) -> None:
         for value in (plan.deploy, plan.app.framework, plan.http, plan.tls_answer)
     ):
         problems.append("choices")
+    if not carried_settings_are_valid(plan):
+        problems.append("carried settings")
     if problems:
         raise ConfigError(f"Refusing to write invalid {', '.join(problems)} into a config file.")
+
+
+def carried_settings_are_valid(plan: ServerPlan) -> bool:
+    carried = plan.carried
+    return (
+        all(
+            key in NUMBER_SETTINGS and NUMBER_SETTINGS[key][0] <= value <= NUMBER_SETTINGS[key][1]
+            for key, value in carried.numbers
+        )
+        and all(static_pair(f"{prefix}={directory}") == (prefix, directory) for prefix, directory in carried.static)
+        and all(env_pair(f"{name}={value}") == (name, value) for name, value in carried.env)
+        and carried.migrated_from in ("", *MIGRATION_SOURCES)
+    )
 
 
 # ---------------------------------------------------------------- rendering

@@ -180,7 +180,10 @@ def test_migration_0009_brings_the_templates_no_admin_edited_up_to_the_seed_in_o
     historical = MigrationLoader(connection).project_state(("decisions", name)).apps  # models without signals
     seed = {row["filename"]: row["body"] for row in default_templates()}
     # uwsgi.ini as the seed shipped it before 0009, when SIGTERM cut open requests off
-    shipped = seed["uwsgi.ini"][: seed["uwsgi.ini"].index("# SIGTERM")] + "die-on-term = true\nvacuum = true\n"
+    before_sigterm = seed["uwsgi.ini"][: seed["uwsgi.ini"].index("# SIGTERM")]
+    # ... and before migration 0014 wrote a carried timeout
+    before_sigterm = before_sigterm.replace("harakiri = {{ timeout }}", "harakiri = 30")
+    shipped = before_sigterm + "die-on-term = true\nvacuum = true\n"
     assert hashlib.sha256(shipped.encode()).hexdigest() in migration.EARLIER_SEED_BODIES["uwsgi.ini"]
     edited = "# Ours: our own proxy setup.\n" + seed["gunicorn.conf.py"]
     for filename, body in (("uwsgi.ini", shipped), ("gunicorn.conf.py", edited)):

@@ -11,7 +11,7 @@ import functools
 
 import pytest
 
-from decisions.answers import Answers
+from decisions.answers import Answers, Carried
 from decisions.configs.plan import plan_for
 from decisions.configs.render import SAMPLE_PERMALINK, ConfigFile, server_bundle
 from decisions.configs.validate import Verdict, validate, validate_command
@@ -50,6 +50,41 @@ PROFILES = {
     ),
     "wsgi-on-one-address": Answers(
         choices={"framework": "other-wsgi", "memory": "tight"}, cores=1, port=8080, host="192.0.2.10", app="wsgi:app"
+    ),
+    # Settings carried over from a team's current server (issue 20): every whole number, static files, and
+    # environment values with the characters the share link allows, for each server and deploy file
+    "django-carried-from-uwsgi": Answers(
+        choices={"framework": "django", "async": "no"},
+        carried=Carried(
+            numbers=(
+                ("timeout", 45),
+                ("graceful_timeout", 20),
+                ("keepalive", 7),
+                ("max_requests", 500),
+                ("max_requests_jitter", 25),
+                ("backlog", 100),
+                ("limit_request_line", 4000),
+                ("limit_request_fields", 50),
+                ("limit_request_field_size", 16384),
+            ),
+            static=(("/media/", "storage/media"), ("/assets/", "/var/www/assets")),
+            env=(
+                ("LANG", "C.UTF-8"),
+                ("DATABASE_URL", "postgres://app:s3cret@db:5432/app?sslmode=require&x=a,b"),
+                ("ODD", "a b !&()*+,-./:<=>?@[]^_{}~"),
+                ("EMPTY", ""),
+            ),
+            migrated_from="uwsgi",
+        ),
+    ),
+    "fastapi-carried-from-gunicorn": Answers(
+        choices={"framework": "fastapi", "async": "yes"},
+        carried=Carried(
+            numbers=(("timeout", 60), ("keepalive", 35), ("max_requests", 10000), ("backlog", 64)),
+            static=(("/static/", "static"),),
+            env=(("SETTINGS", "production"),),
+            migrated_from="gunicorn",
+        ),
     ),
 }
 NOT_VALIDATED = {"README.md", ".dockerignore"}  # prose and a list of globs: no tool reads them
@@ -136,6 +171,20 @@ BRANCHES = [
     ("start command", "--http auto"),
     ("start command", "--interface wsgi"),
     ("start command", "--ws"),
+    ("gunicorn.conf.py", "limit_request_field_size = 16384"),
+    ("gunicorn.conf.py", "backlog = 64"),
+    ("uwsgi.ini", "harakiri = 45"),
+    ("uwsgi.ini", "listen = 100"),
+    ("uwsgi.ini", "buffer-size = 16384"),
+    ("hypercorn.toml", "keep_alive_timeout = 35"),
+    ("hypercorn.toml", "backlog = 100"),
+    ("nginx.conf", "location /assets/"),
+    ("app.service", 'Environment="ODD='),
+    ("supervisor.conf", ',ODD="'),
+    ("Dockerfile", 'ENV ODD="'),
+    ("kubernetes.yaml", "- name: ODD"),
+    ("start command", "--timeout-keep-alive 35"),
+    ("start command", "--backlog 128"),
 ]
 
 
