@@ -124,6 +124,7 @@ class ServerPlan:
     pip_packages: tuple[str, ...]
     memory_pss_mib: Decimal  # per worker, the server's own
     framework_mib: Decimal  # per worker, the framework's (0 where unmeasured: another framework)
+    answers: Answers  # what it was planned for: the other servers' plans for the same answers start from them
 
     @property
     def is_async(self) -> bool:
@@ -248,6 +249,7 @@ def plan_for(server: ServerInfo, answers: Answers) -> ServerPlan:
         if slug == GUNICORN
         else server.memory_pss_mib,
         framework_mib=FRAMEWORK_MIB.get(app.framework, Decimal(0)),
+        answers=answers,
     )
 
 

@@ -387,7 +387,7 @@ def test_it_refuses_to_write_a_hostile_value_into_any_file(hostile):
 
 def test_the_context_holds_exactly_the_documented_variables():
     ranking = rank({}, CRITERIA)
-    assert set(configs.context(plan("uvicorn"), ranking)) == set(configs.VARIABLES)
+    assert set(configs.context(plan("uvicorn"), ranking, TEMPLATES)) == set(configs.VARIABLES)
 
 
 def template(body: str, filename: str = "x.conf") -> TemplateInfo:
@@ -433,9 +433,9 @@ def test_two_templates_writing_one_file_are_an_error():
 
 
 def test_check_template_renders_for_every_server_and_sample_answers():
-    configs.check_template(template("{% if quic %}{{ cert_path }}{% endif %}"), CRITERIA)
+    configs.check_template(template("{% if quic %}{{ cert_path }}{% endif %}"), CRITERIA, TEMPLATES)
     with pytest.raises(ConfigError, match="unknown variable 'tpyo'"):
-        configs.check_template(template("{% if quic %}{{ tpyo }}{% endif %}"), CRITERIA)
+        configs.check_template(template("{% if quic %}{{ tpyo }}{% endif %}"), CRITERIA, TEMPLATES)
 
 
 def test_numbers_in_a_file_are_never_localised(settings):
