@@ -421,7 +421,7 @@ class ConfigTemplateAdmin(LabelledPositionMixin, VersionedMixin, admin.ModelAdmi
             server = current.server(form.cleaned_data["server"])
             plan = plan_for(server, answers)
             try:
-                values = configs.sample_context(plan, answers, current)
+                values = configs.sample_context(plan, answers, current, store.current_templates(current))
                 rendered = configs.render_template(template.as_info(), values)
             except configs.ConfigError as problem:
                 error = str(problem)

@@ -296,7 +296,7 @@ class ConfigTemplate(CriteriaPart):
                 f"{clash} already writes {self.filename} for some of the same servers and deploy targets."
             )
         try:
-            check_template(self.as_info(), stored_criteria())
+            check_template(self.as_info(), stored_criteria(), stored_templates())
         except ConfigError as error:
             errors["body"] = str(error)
         if errors:

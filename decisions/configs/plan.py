@@ -137,6 +137,7 @@ class ServerPlan:
     @property
     def migration(self) -> tuple[CarriedRow, ...]:
         return self.carried_values.rows
+    answers: Answers  # what it was planned for: the other servers' plans for the same answers start from them
 
     @property
     def is_async(self) -> bool:
@@ -273,6 +274,7 @@ def plan_for(server: ServerInfo, answers: Answers) -> ServerPlan:
         keepalive=carried.numbers.get("keepalive", KEEPALIVE_SECONDS),
         carried=answers.carried,
         carried_values=carried,
+        answers=answers,
     )
 
 

@@ -150,6 +150,13 @@ VARIABLES = dict(
     recommended="true when this server is the recommended one",
     reasons="list of {text, points, question, option}: why the server scores what it does",
     excluded_because="list of {text, question, option}: why the answers rule this server out",
+    compared_servers=(
+        "list of {server, server_name, start_argv, pip_install, config_file, config_text, address, tls, workers,"
+        " recommended}: this server, then every other server the answers leave in, in ranking order, each as its own"
+        " bundle starts it (compare.py runs them): its command as a list, its pip requirements quoted for a shell,"
+        " its config file's name and text as that bundle writes it (empty for Uvicorn and Granian), where it"
+        " answers (host:port), whether TLS ends in it, its workers; empty inside those config files themselves"
+    ),
 )
 
 
@@ -202,8 +209,16 @@ TAG_ONLY_LINE = re.compile(rf"^[ \t]*({TAG}(?:[ \t]*{TAG})*)[ \t]*$", re.MULTILI
 # ---------------------------------------------------------------- the values
 
 
-def context(plan: ServerPlan, ranking: Ranking, permalink: str = "") -> dict:
-    """Every value a template may use (VARIABLES), each one validated or read from the plan."""
+def context(plan: ServerPlan, ranking: Ranking, templates: Sequence[TemplateInfo], permalink: str = "") -> dict:
+    """Every value a template may use (VARIABLES), each one validated or read from the plan; `templates` write the
+    config files of the compared servers."""
+    return plan_values(plan, ranking, permalink) | {
+        "compared_servers": compared_servers(plan, ranking, templates, permalink)
+    }
+
+
+def plan_values(plan: ServerPlan, ranking: Ranking, permalink: str) -> dict:
+    """The values of one server's plan: every variable but compared_servers."""
     slug = plan.server.slug
     answers_tls = plan.tls_answer
     check_plan(plan)
@@ -303,6 +318,52 @@ def context(plan: ServerPlan, ranking: Ranking, permalink: str = "") -> dict:
     )
 
 
+def compared_servers(
+    plan: ServerPlan, ranking: Ranking, templates: Sequence[TemplateInfo], permalink: str
+) -> list[StrictDict]:
+    """`plan`'s server, then every other server the answers leave in (in ranking order), each planned for the same
+    answers and started as its own bundle starts it: what compare.py runs."""
+    others = [
+        result.server
+        for result in ranking.results
+        if result.eligible and result.server.slug != plan.server.slug and result.server.slug in VERSIONS
+    ]
+    plans = [plan, *(plan_for(server, plan.answers) for server in others)]
+    recommended = ranking.recommended.server.slug if ranking.recommended else ""
+    return [
+        StrictDict(
+            server=each.server.slug,
+            server_name=each.server.name,
+            start_argv=each.argv,
+            pip_install=shlex.join(each.pip_packages),
+            config_file=SERVER_CONFIG_FILES.get(each.server.slug, ""),
+            config_text=server_config_text(each, ranking, templates, permalink),
+            address=upstream_address(each.host, each.port),
+            tls=each.tls_in_app,
+            workers=each.workers,
+            recommended=each.server.slug == recommended,
+        )
+        for each in plans
+    ]
+
+
+def server_config_text(plan: ServerPlan, ranking: Ranking, templates: Sequence[TemplateInfo], permalink: str) -> str:
+    """The config file that the server's start command reads, as its bundle writes it; "" when it reads none."""
+    filename = SERVER_CONFIG_FILES.get(plan.server.slug)
+    template = next(
+        (
+            t
+            for t in sorted(templates, key=lambda t: (t.position, t.filename))
+            if t.filename == filename and t.applies_to(plan.server.slug, plan.deploy)
+        ),
+        None,
+    )
+    if template is None:
+        return ""
+    content = render_template(template, plan_values(plan, ranking, permalink) | {"compared_servers": []})
+    return with_link_comment(template.filename, content, permalink)
+
+
 def check_plan(plan: ServerPlan) -> None:
     """The questionnaire form validates all of this; checked again because these values are written into files."""
     problems = []
@@ -352,7 +413,7 @@ def render_bundle(
 
     Raises ConfigError naming the template when one cannot render, or when two write the same file.
     """
-    values = context(plan, ranking, permalink)
+    values = context(plan, ranking, templates, permalink)
     files: dict[str, ConfigFile] = {}
     for template in sorted(templates, key=lambda t: (t.position, t.filename)):
         if not template.applies_to(plan.server.slug, plan.deploy):
@@ -458,8 +519,9 @@ SAMPLE_ANSWERS = (
 )
 
 
-def check_template(template: TemplateInfo, criteria: Criteria) -> None:
-    """Compiles the template and renders it for each server and deploy target it serves, with sample answers.
+def check_template(template: TemplateInfo, criteria: Criteria, templates: Sequence[TemplateInfo]) -> None:
+    """Compiles the template and renders it for each server and deploy target it serves, with sample answers;
+    `templates` (the others) write the compared servers' config files.
 
     Raises ConfigError with the line of the first problem, so a bad template is refused when saved.
     """
@@ -472,7 +534,7 @@ def check_template(template: TemplateInfo, criteria: Criteria) -> None:
                 continue
             for index in range(len(SAMPLE_ANSWERS)):
                 answers = sample_answers(index, target)
-                render_template(template, sample_context(plan_for(server, answers), answers, criteria))
+                render_template(template, sample_context(plan_for(server, answers), answers, criteria, templates))
 
 
 def deploy_targets(criteria: Criteria) -> list[str]:
@@ -486,8 +548,8 @@ def sample_answers(index: int, deploy: str) -> Answers:
     return Answers(choices=SAMPLE_ANSWERS[index] | {DEPLOY: deploy})
 
 
-def sample_context(plan: ServerPlan, answers: Answers, criteria: Criteria) -> dict:
-    return context(plan, rank(answers.choices, criteria), SAMPLE_PERMALINK)
+def sample_context(plan: ServerPlan, answers: Answers, criteria: Criteria, templates: Sequence[TemplateInfo]) -> dict:
+    return context(plan, rank(answers.choices, criteria), templates, SAMPLE_PERMALINK)
 
 
 def _label(template: TemplateInfo) -> str:

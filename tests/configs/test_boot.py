@@ -10,12 +10,9 @@ requests block a fast one where long-polling or many connections are answered, a
 no ERROR, and stop on SIGTERM. Where TLS ends in the server, a throwaway pair stands in for the certificate.
 """
 
-import io
 import time
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 
@@ -23,6 +20,7 @@ from decisions.configs.paths import CERT_PATH, KEY_PATH
 from decisions.configs.plan import MAX_REQUESTS, MAX_REQUESTS_JITTER
 from lab import realapps
 from lab.serving import free_port, serving, throwaway_tls_pair
+from tests.support.downloads import downloaded_bundle, unpack
 from tests.support.space import CLASSES, representatives
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -57,25 +55,6 @@ def app_kind(features: dict[str, str], plan: dict) -> str:
             else f"django-{plan['interface']}"
         )
     return framework or f"other-{plan['interface']}"
-
-
-def downloaded_bundle(client, features: dict[str, str], port: int) -> tuple[dict, dict[str, str]]:
-    """/recommend.json's result and the files of /recommend/bundle.zip, unpacked from its one folder."""
-    query = urlencode(features | {"cores": 1, "host": "127.0.0.1", "port": port})
-    result = client.get(f"/recommend.json?{query}").json()
-    response = client.get(result["bundle_url"])
-    assert response.status_code == 200, response.content
-    folder = f"serverwise-{result['recommended']}/"
-    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
-        files = {name.removeprefix(folder): archive.read(name).decode() for name in archive.namelist()}
-    return result, files
-
-
-def unpack(files: dict[str, str], folder: Path) -> None:
-    """The bundle's files in `folder`, as a user unzips them (docs/decisions/ holds the decision record)."""
-    for name, content in files.items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_text(content)
 
 
 def with_throwaway_tls(files: dict[str, str], command: str, folder: Path) -> tuple[dict[str, str], str]:

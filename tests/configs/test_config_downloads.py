@@ -13,7 +13,7 @@ from tests.support.bundles import CRITERIA
 
 pytestmark = pytest.mark.django_db
 QUERY = "framework=fastapi&async=yes&realtime=websockets&deploy=kubernetes&tls=proxy"
-FILES = ["Dockerfile", ".dockerignore", "kubernetes.yaml", "nginx.conf", "README.md"]
+FILES = ["Dockerfile", ".dockerignore", "kubernetes.yaml", "nginx.conf", "compare.py", "README.md"]
 
 
 @pytest.mark.parametrize(

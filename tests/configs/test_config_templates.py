@@ -25,6 +25,7 @@ def test_it_seeds_every_template_from_the_seed_files():
         ".dockerignore",
         "kubernetes.yaml",
         "nginx.conf",
+        "compare.py",
         "README.md",
     }
     for template in ConfigTemplate.objects.all():

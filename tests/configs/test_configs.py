@@ -64,7 +64,7 @@ ALL_BUNDLES = list(every_bundle())
 @pytest.mark.parametrize("deploy", DEPLOYS)
 def test_it_renders_the_right_files_for_every_server_and_deploy_target(server, deploy):
     files = bundle_files(server, deploy=deploy)
-    expected = SERVER_FILES.get(server, set()) | DEPLOY_FILES[deploy] | {"nginx.conf", "README.md"}
+    expected = SERVER_FILES.get(server, set()) | DEPLOY_FILES[deploy] | {"nginx.conf", "compare.py", "README.md"}
     assert {f.filename for f in files} == expected
     assert files[0].filename in SERVER_FILES.get(server, DEPLOY_FILES[deploy])  # the server's own file comes first
     assert files[-1].filename == "README.md"
@@ -104,7 +104,8 @@ def test_every_file_is_tidy():
         for filename, content in files.items():
             where = f"{filename} for {server} on {deploy} ({name})"
             assert content.endswith("\n") and not content.endswith("\n\n"), where
-            assert "\n\n\n" not in content, where
+            # PEP 8 puts two blank lines between a Python file's functions and classes, never more
+            assert ("\n\n\n\n" if filename.endswith(".py") else "\n\n\n") not in content, where
             assert not re.search(r"[ \t]+\n", content), where
             assert not re.search(r"\{[{%#]|[}%#]\}|[\x1e\x1f]", content.replace("${", "")), where
 
@@ -387,7 +388,7 @@ def test_it_refuses_to_write_a_hostile_value_into_any_file(hostile):
 
 def test_the_context_holds_exactly_the_documented_variables():
     ranking = rank({}, CRITERIA)
-    assert set(configs.context(plan("uvicorn"), ranking)) == set(configs.VARIABLES)
+    assert set(configs.context(plan("uvicorn"), ranking, TEMPLATES)) == set(configs.VARIABLES)
 
 
 def template(body: str, filename: str = "x.conf") -> TemplateInfo:
@@ -433,9 +434,9 @@ def test_two_templates_writing_one_file_are_an_error():
 
 
 def test_check_template_renders_for_every_server_and_sample_answers():
-    configs.check_template(template("{% if quic %}{{ cert_path }}{% endif %}"), CRITERIA)
+    configs.check_template(template("{% if quic %}{{ cert_path }}{% endif %}"), CRITERIA, TEMPLATES)
     with pytest.raises(ConfigError, match="unknown variable 'tpyo'"):
-        configs.check_template(template("{% if quic %}{{ tpyo }}{% endif %}"), CRITERIA)
+        configs.check_template(template("{% if quic %}{{ tpyo }}{% endif %}"), CRITERIA, TEMPLATES)
 
 
 def test_numbers_in_a_file_are_never_localised(settings):

@@ -2,11 +2,15 @@
 made, a notice when a newer version exists, 400 for a v that names no stored version."""
 
 import datetime
+import io
+import zipfile
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from decisions import store
+from decisions.models import ConfigTemplate
 from tests.support.pinned import QUERY, edit_as_admin, number
 
 pytestmark = pytest.mark.django_db
@@ -195,3 +199,22 @@ def test_the_store_keeps_the_last_used_snapshots_only(
     with django_assert_num_queries(1):  # the least recently used was dropped
         assert fresh_store.version(first) == versions[0]
     assert fresh_store.version(first + 99) is None
+
+
+def test_a_link_pinned_before_a_template_was_added_keeps_its_files(client):
+    """compare.py joined the bundle in migration 0013: a link pinned to a version without it, as every link made
+    before then is, downloads the files it did, with no compare.py."""
+    store.forget()  # the store keeps snapshots by number, and another test's version of this number may be in it
+    kit = ConfigTemplate.objects.get(filename="compare.py")
+    kit.delete()
+    v = number()
+    before = {page: client.get(f"{page}?{QUERY}&v={v}").content for page in DOWNLOADS}
+    kit.pk = None
+    kit.save()
+    assert number() == v + 1
+    for page, content in before.items():
+        assert client.get(f"{page}?{QUERY}&v={v}").content == content, page
+    with zipfile.ZipFile(io.BytesIO(before["/recommend/bundle.zip"])) as archive:
+        assert not [name for name in archive.namelist() if name.endswith("/compare.py")]
+    with zipfile.ZipFile(io.BytesIO(client.get(f"/recommend/bundle.zip?{QUERY}").content)) as archive:
+        assert [name for name in archive.namelist() if name.endswith("/compare.py")]
