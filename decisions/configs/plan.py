@@ -129,6 +129,7 @@ class ServerPlan:
     keepalive: int  # Gunicorn's keepalive, Hypercorn's keep_alive_timeout
     carried: Carried  # the settings carried over from the current server, as the share link gives them
     carried_values: CarriedValues  # what they become on this server
+    answers: Answers  # what it was planned for: the other servers' plans for the same answers start from them
 
     def carried_number(self, key: str) -> int:
         """A carried setting's value as this server takes it; 0 when not carried or with no equivalent here."""
@@ -137,7 +138,6 @@ class ServerPlan:
     @property
     def migration(self) -> tuple[CarriedRow, ...]:
         return self.carried_values.rows
-    answers: Answers  # what it was planned for: the other servers' plans for the same answers start from them
 
     @property
     def is_async(self) -> bool:
