@@ -277,10 +277,10 @@ def test_it_shows_a_failing_verdict_for_a_template_that_renders_an_invalid_file(
 
 def test_it_says_why_a_template_cannot_be_previewed_once_its_server_or_deploy_target_is_gone(admin_client):
     ConfigTemplate.objects.create(name="bjoern", filename="bjoern.ini", servers="bjoern", body="[bjoern]\n")
-    Option.objects.get(question__slug="deploy", slug="supervisor").delete()
-    new_server("bjoern").delete()  # the servers the code reads cannot be deleted
+    ConfigTemplate.objects.create(name="nomad", filename="nomad.hcl", deploys="nomad", body="job {}\n")
+    new_server("bjoern").delete()  # the servers and deploy targets the code reads cannot be deleted
     for filename, message in (
-        ("supervisor.conf", "None of the deploy targets this template is for (supervisor) is an answer any more."),
+        ("nomad.hcl", "None of the deploy targets this template is for (nomad) is an answer any more."),
         ("bjoern.ini", "None of the servers this template is for (bjoern) is in the criteria any more."),
     ):
         url = reverse("admin:decisions_configtemplate_preview", args=[ConfigTemplate.objects.get(filename=filename).pk])
