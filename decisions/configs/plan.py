@@ -212,7 +212,8 @@ def plan_for(server: ServerInfo, answers: Answers) -> ServerPlan:
     holds_connections = app.websockets or app.held_requests
     # One Uvicorn worker runs with no process above it: --limit-max-requests would end the server itself.
     unsupervised = slug == UVICORN and workers == 1
-    max_requests = 0 if holds_connections or slug == GRANIAN or unsupervised else MAX_REQUESTS
+    # Granian has no max-requests; Hypercorn's retiring worker can stall every request (docs/sources.md).
+    max_requests = 0 if holds_connections or slug in (GRANIAN, HYPERCORN) or unsupervised else MAX_REQUESTS
     lifetime = WORKERS_LIFETIME_SECONDS if slug == GRANIAN and not holds_connections else 0
     worker_class = _worker_class(slug, app, interface, model, http2)
     return ServerPlan(
@@ -292,6 +293,12 @@ def _recycling(slug: str, app: AppModel, max_requests: int, lifetime: int, unsup
         return (
             "No recycling: with one worker Uvicorn runs no process that would start a new one, so"
             " --limit-max-requests would stop the server itself."
+        )
+    if slug == HYPERCORN:
+        return (
+            "No recycling: a Hypercorn 0.18 worker past max_requests stops accepting, and its replacement starts only"
+            " once it has exited, which can take its whole graceful_timeout: with one worker, or several retiring"
+            " together under even load, nothing would answer meanwhile."
         )
     if lifetime:
         return f"Each worker is replaced after {lifetime} seconds (Granian has no max-requests setting)."

@@ -153,6 +153,15 @@ def test_recycling_never_cuts_the_connections_the_user_holds():
     assert "--limit-max-requests 1000" in start_command("uvicorn", framework="fastapi")
 
 
+def test_no_hypercorn_worker_is_recycled():
+    """A retiring Hypercorn 0.18 worker can leave nothing answering for its whole graceful_timeout
+    (tests/configs/test_recycling.py, docs/sources.md)."""
+    for choices in ({"framework": "flask", "cores": 1}, {"framework": "fastapi", "cores": 4}, {"asynclib": "trio"}):
+        hypercorn = plan("hypercorn", **choices)
+        assert hypercorn.max_requests == 0 and hypercorn.recycling.startswith("No recycling: a Hypercorn 0.18 worker")
+        assert "max_requests" not in tomllib.loads(bundle("hypercorn", **choices)["hypercorn.toml"])
+
+
 def test_one_uvicorn_worker_is_never_told_to_stop_after_its_requests():
     single = plan("uvicorn", framework="fastapi", cores=1)
     assert single.workers == 1 and "--limit-max-requests" not in single.start_command
