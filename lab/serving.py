@@ -148,15 +148,23 @@ class Server:
 
     def threads(self) -> int:
         """Threads of every process in the server's process group (its master and workers)."""
-        total = 0
+        return sum(int(fields[17]) for fields in self._group_stats().values())  # num_threads (stat field 20)
+
+    def processes(self) -> set[int]:
+        """The ids of every process in the server's process group: its master and workers."""
+        return set(self._group_stats())
+
+    def _group_stats(self) -> dict[int, list[str]]:
+        """/proc/PID/stat's fields after the command name, by process id, for the server's process group."""
+        group = {}
         for status in Path("/proc").glob("[0-9]*/stat"):
             try:
                 fields = status.read_text().rpartition(")")[2].split()
             except OSError:  # the process ended meanwhile
                 continue
             if int(fields[2]) == self.process.pid:  # the process group (stat field 5)
-                total += int(fields[17])  # num_threads (stat field 20)
-        return total
+                group[int(status.parent.name)] = fields
+        return group
 
     def get_h3(self, path: str = "/") -> Answer:
         """GET over HTTP/3 (QUIC on the same port number, UDP)."""

@@ -79,15 +79,11 @@ OPTIONS = {
     UVICORN: {
         "graceful_timeout": "--timeout-graceful-shutdown",
         "keepalive": "--timeout-keep-alive",
-        "max_requests": "--limit-max-requests",
-        "max_requests_jitter": "--limit-max-requests-jitter",
         "backlog": "--backlog",
     },
     HYPERCORN: {
         "graceful_timeout": "graceful_timeout",
         "keepalive": "keep_alive_timeout",
-        "max_requests": "max_requests",
-        "max_requests_jitter": "max_requests_jitter",
         "backlog": "backlog",
     },
     GRANIAN: {
@@ -105,6 +101,11 @@ WHY_NOT = {
         "limit_request_fields": "uWSGI has no limit on the number of header fields",
     },
     UVICORN: {
+        **dict.fromkeys(
+            ("max_requests", "max_requests_jitter"),
+            "the bundle does not recycle Uvicorn workers: its supervisor starts a new one only once the old one has"
+            " died, so workers retiring together leave nothing answering (--limit-max-requests exists)",
+        ),
         "timeout": f"Uvicorn has {NO_REQUEST_TIMEOUT}; --timeout-worker-healthcheck is how long its supervisor"
         " waits for a worker's health answer, not a request's limit",
         **{
@@ -114,6 +115,11 @@ WHY_NOT = {
         },
     },
     HYPERCORN: {
+        **dict.fromkeys(
+            ("max_requests", "max_requests_jitter"),
+            "the bundle does not recycle Hypercorn workers: a retiring Hypercorn 0.18 worker can stall every request"
+            " for its whole graceful_timeout (max_requests exists)",
+        ),
         "timeout": f"Hypercorn has {NO_REQUEST_TIMEOUT}; read_timeout bounds each wait for the client's bytes",
         **{
             key: "Hypercorn bounds the request line and all headers together (h11_max_incomplete_size, 16 KiB),"

@@ -224,13 +224,12 @@ def plan_for(server: ServerInfo, answers: Answers) -> ServerPlan:
         rule = f"{rule}, {threads} threads each"
 
     holds_connections = app.websockets or app.held_requests
-    # One Uvicorn worker runs with no process above it: --limit-max-requests would end the server itself.
-    unsupervised = slug == UVICORN and workers == 1
-    recycles = not (holds_connections or slug == GRANIAN or unsupervised)
+    # Granian recycles by lifetime; Hypercorn's and Uvicorn's retiring workers leave gaps (docs/sources.md).
+    recycles = not (holds_connections or slug in (GRANIAN, HYPERCORN, UVICORN))
     lifetime = WORKERS_LIFETIME_SECONDS if slug == GRANIAN and not holds_connections else 0
     worker_class = _worker_class(slug, app, interface, model, http2)
     max_requests = (answers.carried.number("max_requests") or MAX_REQUESTS) if recycles else 0
-    recycling = _recycling(slug, app, max_requests, lifetime, unsupervised)
+    recycling = _recycling(slug, app, max_requests, lifetime)
     carried = carry(
         slug,
         answers.carried,
@@ -303,7 +302,7 @@ def _worker_class(slug: str, app: AppModel, interface: str, model: str, http2: b
     return "asgi" if app.framework == DJANGO or http2 else "uvicorn_worker.UvicornWorker"
 
 
-def _recycling(slug: str, app: AppModel, max_requests: int, lifetime: int, unsupervised: bool) -> str:
+def _recycling(slug: str, app: AppModel, max_requests: int, lifetime: int) -> str:
     if app.websockets or app.held_requests:
         held = "open WebSockets" if app.websockets else "held requests"
         return (
@@ -315,10 +314,18 @@ def _recycling(slug: str, app: AppModel, max_requests: int, lifetime: int, unsup
                 else ""
             )
         )
-    if unsupervised:
+    if slug == HYPERCORN:
         return (
-            "No recycling: with one worker Uvicorn runs no process that would start a new one, so"
-            " --limit-max-requests would stop the server itself."
+            "No recycling: a Hypercorn 0.18 worker past max_requests stops accepting, and its replacement starts only"
+            " once it has exited, which can take its whole graceful_timeout: with one worker, or several retiring"
+            " together under even load, nothing would answer meanwhile."
+        )
+    if slug == UVICORN:
+        return (
+            "No recycling: one Uvicorn worker runs with no process that would start a new one, so"
+            " --limit-max-requests would stop the server itself; with several, Uvicorn's supervisor starts a new"
+            " worker only once the old one has died, and the workers retire together under even load: nothing"
+            " would answer for seconds."
         )
     if lifetime:
         return f"Each worker is replaced after {lifetime} seconds (Granian has no max-requests setting)."
@@ -368,13 +375,6 @@ def start_argv(plan: ServerPlan) -> list[str]:
         if plan.interface == WSGI:
             argv += ["--interface", "wsgi"]
         argv += ["--proxy-headers", "--forwarded-allow-ips", plan.trusted_proxies]
-        if plan.max_requests:
-            argv += [
-                "--limit-max-requests",
-                str(plan.max_requests),
-                "--limit-max-requests-jitter",
-                str(plan.max_requests_jitter),
-            ]
         argv += ["--timeout-graceful-shutdown", str(plan.graceful_seconds)]
         argv += _carried_flags(plan, ("keepalive", "--timeout-keep-alive"), ("backlog", "--backlog"))
         return argv + (["--ssl-certfile", CERT_PATH, "--ssl-keyfile", KEY_PATH] if plan.tls_in_app else [])

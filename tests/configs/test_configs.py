@@ -140,12 +140,7 @@ def test_hypercorn_serving_quic_stops_within_dockers_grace():
 
 def test_hypercorn_leaves_http2_on_by_default():
     settings = tomllib.loads(bundle("hypercorn", http="http2", framework="fastapi")["hypercorn.toml"])
-    assert settings == settings | {
-        "worker_class": "asyncio",
-        "workers": 2,
-        "max_requests": 1000,
-        "max_requests_jitter": 50,
-    }
+    assert settings == settings | {"worker_class": "asyncio", "workers": 2}
     assert "alpn_protocols" not in settings and "certfile" not in settings
 
 
@@ -210,7 +205,7 @@ START_COMMANDS = {
     "uwsgi": "uwsgi --ini uwsgi.ini",
     "hypercorn": "hypercorn -c hypercorn.toml main:app",
     "uvicorn": "uvicorn main:app --host 127.0.0.1 --port 8000 --workers 2 --proxy-headers --forwarded-allow-ips"
-    " 127.0.0.1,::1 --limit-max-requests 1000 --limit-max-requests-jitter 50 --timeout-graceful-shutdown 30",
+    " 127.0.0.1,::1 --timeout-graceful-shutdown 30",
     "granian": "granian --interface asgi --host 127.0.0.1 --port 8000 --workers 2 --http 1 --no-ws"
     " --workers-lifetime 3600 --workers-kill-timeout 30 --respawn-failed-workers --access-log main:app",
 }

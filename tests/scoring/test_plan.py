@@ -150,14 +150,24 @@ def test_recycling_never_cuts_the_connections_the_user_holds():
         assert gunicorn_settings(**choices)["max_requests"] == 0
         assert "max_requests" not in tomllib.loads(bundle("hypercorn", **choices)["hypercorn.toml"])
     assert "--workers-kill-timeout 30" in start_command("granian", framework="fastapi", realtime="websockets")
-    assert "--limit-max-requests 1000" in start_command("uvicorn", framework="fastapi")
 
 
-def test_one_uvicorn_worker_is_never_told_to_stop_after_its_requests():
-    single = plan("uvicorn", framework="fastapi", cores=1)
-    assert single.workers == 1 and "--limit-max-requests" not in single.start_command
-    assert single.recycling.startswith("No recycling: with one worker Uvicorn runs no process")
-    assert "--limit-max-requests 1000" in start_command("uvicorn", framework="fastapi", cores=2)
+def test_no_hypercorn_worker_is_recycled():
+    """A retiring Hypercorn 0.18 worker can leave nothing answering for its whole graceful_timeout
+    (tests/configs/test_recycling.py, docs/sources.md)."""
+    for choices in ({"framework": "flask", "cores": 1}, {"framework": "fastapi", "cores": 4}, {"asynclib": "trio"}):
+        hypercorn = plan("hypercorn", **choices)
+        assert hypercorn.max_requests == 0 and hypercorn.recycling.startswith("No recycling: a Hypercorn 0.18 worker")
+        assert "max_requests" not in tomllib.loads(bundle("hypercorn", **choices)["hypercorn.toml"])
+
+
+def test_no_uvicorn_worker_is_told_to_stop_after_its_requests():
+    """One worker has no process to start another; several retire together and leave a gap
+    (tests/configs/test_recycling.py, docs/sources.md)."""
+    for cores in (1, 2, 8):
+        uvicorn = plan("uvicorn", framework="fastapi", cores=cores)
+        assert "--limit-max-requests" not in uvicorn.start_command
+        assert uvicorn.recycling.startswith("No recycling: one Uvicorn worker runs with no process")
 
 
 def test_behind_a_tls_proxy_no_server_is_told_to_speak_http2():
