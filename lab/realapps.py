@@ -2,7 +2,9 @@
 
 Every app answers `/` with 200 and a body naming its framework (`hello from django`, ...), `/health` with 200,
 and `/hold/?seconds=N` after N seconds (a blocking sleep in sync apps, `anyio.sleep` in async ones, so it runs
-on asyncio and Trio alike). Kinds with WebSockets echo each message at `/ws/echo/`.
+on asyncio and Trio alike). `/io/?seconds=N` waits as an I/O-bound view of the framework would: as `/hold/`, except
+in Django, where it is an `async def` view awaiting `asyncio.sleep` (Django's `/hold/` is a sync view). Kinds with
+WebSockets echo each message at `/ws/echo/`.
 """
 
 import subprocess
@@ -98,7 +100,8 @@ def _django_project(kind: str, folder: Path, module: str, attribute: str) -> Non
         (project / "asgi.py").write_text(CHANNELS_ASGI.replace("{package}", package))
 
 
-DJANGO_VIEWS = """import time
+DJANGO_VIEWS = """import asyncio
+import time
 
 from django.http import HttpResponse
 
@@ -112,6 +115,11 @@ def hold(request):
     return HttpResponse("held", content_type="text/plain")
 
 
+async def io(request):
+    await asyncio.sleep(float(request.GET.get("seconds", "0.01")))
+    return HttpResponse("waited", content_type="text/plain")
+
+
 def health(request):
     return HttpResponse("ok", content_type="text/plain")
 """
@@ -119,6 +127,7 @@ def health(request):
 DJANGO_URLS = """urlpatterns = [
     path("", views.index),
     path("hold/", views.hold),
+    path("io/", views.io),
     path("health", views.health),"""
 
 CHANNELS_CONSUMER = """from channels.generic.websocket import WebsocketConsumer
@@ -173,6 +182,7 @@ def index():
 
 
 @app.get("/hold/")
+@app.get("/io/")
 def hold():
     time.sleep(float(request.args.get("seconds", "1")))
     return "held", 200, {"Content-Type": "text/plain"}
@@ -218,6 +228,7 @@ async def index():
 
 
 @app.get("/hold/", response_class=PlainTextResponse)
+@app.get("/io/", response_class=PlainTextResponse)
 async def hold(seconds: float = 1.0):
     await anyio.sleep(seconds)
     return "held"
@@ -271,6 +282,7 @@ app = Starlette(
     routes=[
         Route("/", index),
         Route("/hold/", hold),
+        Route("/io/", hold),
         Route("/health", health),
         WebSocketRoute("/ws/echo/", echo),
     ]
@@ -285,7 +297,7 @@ def application(environ, start_response):
     path = environ.get("PATH_INFO", "/")
     if path == "/":
         body = b"hello from plain wsgi"
-    elif path == "/hold/":
+    elif path in ("/hold/", "/io/"):
         time.sleep(float(parse_qs(environ.get("QUERY_STRING", "")).get("seconds", ["1"])[0]))
         body = b"held"
     elif path == "/health":
@@ -325,7 +337,7 @@ async def _http(scope, send):
     status, body = 200, b"ok"
     if scope["path"] == "/":
         body = b"hello from plain asgi"
-    elif scope["path"] == "/hold/":
+    elif scope["path"] in ("/hold/", "/io/"):
         query = parse_qs(scope["query_string"].decode())
         await anyio.sleep(float(query.get("seconds", ["1"])[0]))
         body = b"held"
