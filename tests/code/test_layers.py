@@ -27,6 +27,7 @@ LAYERS = (
             "decisions.sharing",
             "decisions.seeding",
             "decisions.history",
+            "decisions.measured",
         ),
     ),
     ("configs", ("decisions.configs", "decisions.charts", "decisions.decision_record")),
