@@ -53,7 +53,7 @@ from decisions.measured import FORMAT, HELD, HELLO, IO, WEBSOCKET
 from decisions.scoring import rank
 from decisions.seeding import default_criteria
 from lab import realapps
-from lab.proc import memory_kib, worker_pids
+from lab.proc import group_cpu_seconds, memory_kib, worker_pids
 from lab.serving import NotServing, Server, free_port, serving
 
 WORKERS = 1  # every server runs one worker: the figures compare servers, not how many workers each plan starts
@@ -64,7 +64,11 @@ WARM_UP_REQUESTS = 20
 WEBSOCKET_OPEN_SECONDS = 5
 WEBSOCKET_MESSAGE = "x" * 32
 LOG_TAIL_LINES = 15
-SERVER_STOP_SECONDS = 5  # the figures are taken: servers still holding requests need no graceful stop
+# After its run, a server may still work through requests its clients gave up on: the next server's run waits
+# until it is idle, below IDLE_CPU of a core, or SETTLE_SECONDS at most.
+IDLE_CPU = 0.1
+SETTLE_SECONDS = 30
+SERVER_STOP_SECONDS = 1  # the figures are taken: a server still holding requests is killed after 1 s
 CRITERIA = from_data(default_criteria())
 TEMPLATES = seed_templates()
 # The real app of each framework (lab/realapps.py). Django's project from startproject is one app with both wsgi.py
@@ -114,12 +118,24 @@ class Workload:
     connections: int  # open connections (or WebSockets) at once
     seconds: int  # per timed run
     client: str
+    # A fresh server for each timed run: a server holding 1,000 requests with 32 threads still works through those
+    # its clients gave up on (sleeping, so idle) half a minute later, and the next run would queue behind them.
+    fresh_server: bool = False
 
 
 WORKLOADS = {
     HELLO: Workload(HELLO, "the minimal response (GET /), 50 connections", {}, "/", 50, 2, "wrk"),
     IO: Workload(IO, "a view that waits 10 ms, 32 connections", {}, "/io/?seconds=0.01", 32, 2, "wrk"),
-    HELD: Workload(HELD, "1,000 requests held 1 s each", {REALTIME: LONG_POLLING}, "/io/?seconds=1", 1000, 4, "wrk"),
+    HELD: Workload(
+        HELD,
+        "1,000 requests held 1 s each",
+        {REALTIME: LONG_POLLING},
+        "/io/?seconds=1",
+        1000,
+        6,
+        "wrk",
+        fresh_server=True,
+    ),
     WEBSOCKET: Workload(
         WEBSOCKET,
         "a WebSocket echo over 100 open sockets",
@@ -388,22 +404,40 @@ def measure_group(
 ) -> list[dict]:
     baseline = baseline_of(setups)
     group = [Running(setup, _cell(setup, setup is baseline, where)) for setup in setups]
-    with ExitStack() as stack:
-        for running in group:
-            running.server = _started(running, stack, where)
-        live = [running for running in group if running.server]
+    if setups[0].workload.fresh_server:
         for round_number in range(rounds):
-            turn = round_number % len(live) if live else 0
-            for running in live[turn:] + live[:turn]:  # no server always goes first
-                _timed(running, round_number, script)
-        for running in live:
-            if running.server.process.poll() is not None and not running.cell["error"]:
-                running.cell["error"] = f"the server exited during the load ({running.server.process.returncode})"
-                running.cell["log_tail"] = _tail(running.server.log)
-            running.server.process.terminate()  # all at once: each stops while the others are told to
+            for running in _in_turn(group, round_number):
+                with ExitStack() as stack:
+                    running.server = _started(running, stack, where)
+                    if running.server:
+                        _timed(running, round_number, script)
+                        _check_alive(running)
+    else:
+        with ExitStack() as stack:
+            for running in group:
+                running.server = _started(running, stack, where)
+            live = [running for running in group if running.server]
+            for round_number in range(rounds):
+                for running in _in_turn(live, round_number):
+                    _timed(running, round_number, script)
+                    settle(running.server.process.pid)
+            for running in live:
+                _check_alive(running)
     for running in group:
         report(_line(running, baseline))
     return [running.cell for running in group]
+
+
+def _in_turn(group: list[Running], round_number: int) -> list[Running]:
+    """The group in a rotated order: no server always goes first."""
+    turn = round_number % len(group) if group else 0
+    return group[turn:] + group[:turn]
+
+
+def _check_alive(running: Running) -> None:
+    if running.server.process.poll() is not None and not running.cell["error"]:
+        running.cell["error"] = f"the server exited during the load ({running.server.process.returncode})"
+        running.cell["log_tail"] = _tail(running.server.log)
 
 
 def _cell(setup: Setup, baseline: bool, where: Placement) -> dict:
@@ -454,6 +488,18 @@ def _timed(running: Running, round_number: int, script: Path) -> None:
     except (RuntimeError, OSError, subprocess.TimeoutExpired, TimeoutError) as error:
         running.cell["error"] = f"round {round_number}: {type(error).__name__}: {error}"[:300]
         running.cell["log_tail"] = _tail(running.server.log)
+
+
+def settle(group: int, step: float = 0.5) -> None:
+    """Waits until the server's process group uses less than IDLE_CPU of a core, SETTLE_SECONDS at most."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    used = group_cpu_seconds(group)
+    while time.monotonic() < deadline:
+        time.sleep(step)
+        now = group_cpu_seconds(group)
+        if now - used < IDLE_CPU * step:
+            return
+        used = now
 
 
 def _tail(log: str) -> str:

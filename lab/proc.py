@@ -1,5 +1,6 @@
 """What /proc tells about a running server: its worker processes and their memory."""
 
+import os
 from pathlib import Path
 
 # Helper processes that multiprocessing starts beside a server's workers (Hypercorn's spawned workers share an Event).
@@ -31,3 +32,16 @@ def worker_pids(main: int) -> list[int]:
     helpers; the main process itself when it has none (Uvicorn with one worker serves in its own process)."""
     workers = [pid for pid in children(main) if not any(helper in command_line(pid) for helper in HELPERS)]
     return workers or [main]
+
+
+def group_cpu_seconds(group: int) -> float:
+    """CPU time (user and system) used so far by the processes of a process group, a server and its workers."""
+    ticks = 0
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rpartition(")")[2].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[2]) == group:  # pgrp (stat field 5); utime and stime are fields 14 and 15
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")

@@ -8,6 +8,7 @@ Prints a line per cell as each framework × workload ends, then, last, the path 
 
 import argparse
 import dataclasses
+import signal
 import sys
 import time
 from pathlib import Path
@@ -45,6 +46,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, help="seconds per timed run, for every workload")
     parser.add_argument("--out", type=Path, default=ROOT / "measurements", help="the folder of the run's file")
     arguments = parser.parse_args()
+    # Stopped by a signal, the run still stops the servers it started (their contexts end): started in the
+    # background, a shell would have it ignore SIGINT.
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     started = time.monotonic()
     data = measure.run(options(arguments), report=lambda line: print(line, flush=True))
     path = measure.write(data, arguments.out)
