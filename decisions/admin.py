@@ -546,7 +546,7 @@ class MeasurementRunAdmin(ReadOnlyAdmin):
                     sum(figures.errors for figures in cell.runs),
                 )
             )
-        head = ("framework", "workload", "setup", "req/s", "× baseline", "p99 ms", "errors")
+        head = ("Framework", "Workload", "Setup", "req/s", "× baseline", "p99 ms", "Errors")
         return format_html(
             "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>",
             format_html_join("", "<th>{}</th>", ((name,) for name in head)),

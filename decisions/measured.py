@@ -5,7 +5,7 @@ figures, and whether a second run reproduces a first. Pure: plain data in, froze
 
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from decisions.contract import (
@@ -209,21 +209,11 @@ def _workload(row: object, where: str) -> WorkloadInfo:
 def _cell(row: object, where: str) -> Cell:
     data = _mapping(row, where)
     runs = tuple(_figures(run, f"{where}.runs[{i}]") for i, run in enumerate(_list(data, "runs", where)))
-    error = _text(data, "error", where, allow_empty=True)
-    if not runs and not error:
+    # the cell's text fields, read by the names of Cell's own (some of them are also the questionnaire's slugs)
+    texts = {f.name: _text(data, f.name, where, allow_empty=f.name == "error") for f in fields(Cell) if f.type is str}
+    if not runs and not texts["error"]:
         raise InvalidMeasurements(f"{where}: a cell without runs must say why in error")
-    return Cell(
-        framework=_text(data, "framework", where),
-        app=_text(data, "app", where),
-        workload=_text(data, "workload", where),
-        server=_text(data, "server", where),
-        setup=_text(data, "setup", where),
-        interface=_text(data, "interface", where),
-        baseline=_typed(data, "baseline", bool, where),
-        command=_text(data, "command", where),
-        error=error,
-        runs=runs,
-    )
+    return Cell(**texts, baseline=_typed(data, "baseline", bool, where), runs=runs)
 
 
 def _figures(row: object, where: str) -> Figures:
