@@ -368,19 +368,18 @@ def asgi_claim(run: MeasuredRun) -> ClaimCheck:
 
 
 def gap_claim(run: MeasuredRun) -> ClaimCheck:
-    """Uvicorn over Gunicorn for the minimal response and for the I/O-bound view: narrower on the second?"""
+    """Uvicorn over Gunicorn for the minimal response and for the I/O-bound view: the same one ahead, by less?"""
     sentences, verdicts = [], []
     for framework in (DJANGO, FASTAPI):
         hello = _server_ratio(run, framework, HELLO, UVICORN, GUNICORN)
         io = _server_ratio(run, framework, IO, UVICORN, GUNICORN)
         if hello is None or io is None:
             continue
-        narrows = _gap(io.spread.median) < _gap(hello.spread.median)
-        verdicts.append(narrows)
+        change = gap_change(hello.spread.median, io.spread.median)
+        verdicts.append(change == NARROWS)
         sentences.append(
             f"{_framework_label(framework)} on Uvicorn is {times(hello.spread)} {hello.baseline.setup} for the minimal"
-            f" response and {times(io.spread)} for the view that waits 10 ms: the gap"
-            f" {'narrows' if narrows else 'widens'}."
+            f" response and {times(io.spread)} for the view that waits 10 ms: {change}."
         )
     if not verdicts:
         return ClaimCheck(CLAIM_GAP, "Not measured in this run: Uvicorn and Gunicorn, both workloads.", NOT_MEASURED)
@@ -389,6 +388,18 @@ def gap_claim(run: MeasuredRun) -> ClaimCheck:
         f"Measured here ({_workers(run)}): " + " ".join(sentences),
         AGREES if all(verdicts) else DISAGREES,
     )
+
+
+NARROWS = "the gap narrows"
+WIDENS = "the gap widens"
+TURNS = "the other server leads"
+
+
+def gap_change(before: float, after: float) -> str:
+    """How the gap between two servers changes from one ratio to another (2x and 0.5x are the same gap)."""
+    if (before - 1) * (after - 1) < 0:
+        return TURNS
+    return NARROWS if _gap(after) < _gap(before) else WIDENS
 
 
 def granian_claim(run: MeasuredRun) -> ClaimCheck:

@@ -17,6 +17,7 @@ from decisions.measured import (
     baseline_for,
     cells_for,
     claim_checks,
+    gap_change,
     gap_claim,
     granian_claim,
     parse_run,
@@ -105,6 +106,19 @@ def test_it_checks_whether_the_gap_between_gunicorn_and_uvicorn_narrows():
     assert check.verdict == DISAGREES
     assert "Django on Uvicorn is 1.50x" in check.measured and "the gap widens" in check.measured
     assert "FastAPI on Uvicorn is 1.25x" in check.measured and "the gap narrows" in check.measured
+
+
+@pytest.mark.parametrize(
+    "before, after, change",
+    [
+        (3.0, 1.5, "the gap narrows"),
+        (0.25, 0.5, "the gap narrows"),
+        (1.5, 3.0, "the gap widens"),
+        (0.3, 3.4, "the other server leads"),
+    ],
+)
+def test_it_tells_a_narrower_gap_from_a_wider_one_and_from_the_other_server_leading(before, after, change):
+    assert gap_change(before, after) == change
 
 
 def test_it_finds_where_granians_gain_is_largest():
