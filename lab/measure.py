@@ -146,8 +146,10 @@ WORKLOADS = {
         "asyncio client (websockets)",
     ),
 }
-QUICK_FRAMEWORKS = (DJANGO, FASTAPI)
-QUICK_WORKLOADS = {HELLO: 1, HELD: 3}  # workload: seconds per timed run
+# Django alone (served both ways, it meets all three claims); held requests keep their 6 s: in 3 s, 1,000 requests
+# arriving at once have not yet been taken in by one Django worker on ASGI.
+QUICK_FRAMEWORKS = (DJANGO,)
+QUICK_WORKLOADS = {HELLO: 1, IO: 1, HELD: WORKLOADS[HELD].seconds}  # workload: seconds per timed run
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,9 @@ def options(arguments: argparse.Namespace) -> measure.Options:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="Django and FastAPI, the minimal and held workloads")
+    parser.add_argument(
+        "--quick", action="store_true", help="Django only: the minimal response, the 10 ms view, held requests"
+    )
     parser.add_argument("--frameworks", help=f"framework slugs, of {','.join(measure.APPS)}")
     parser.add_argument("--workloads", help=f"workload slugs, of {','.join(measure.WORKLOADS)}")
     parser.add_argument("--servers", help="only these server slugs (each must fit the framework)")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from decisions.measured import HELD, HELLO, WEBSOCKET, parse_run
+from decisions.measured import HELD, HELLO, IO, WEBSOCKET, parse_run
 from lab import measure
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,7 +67,7 @@ def test_it_measures_against_gunicorn_on_wsgi_else_uvicorn(framework, workload, 
 def test_its_quick_run_is_a_subset():
     quick = measure.quick_options()
     assert set(quick.frameworks) < set(measure.Options().frameworks)
-    assert [w.slug for w in quick.workloads] == [HELLO, HELD] and quick.rounds == measure.ROUNDS
+    assert [w.slug for w in quick.workloads] == [HELLO, IO, HELD] and quick.rounds == measure.ROUNDS
 
 
 @pytest.mark.slow
