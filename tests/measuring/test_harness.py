@@ -1,6 +1,7 @@
 """lab/measure.py, the harness of `make measure`: which setups it measures and how it places them; one slow test runs
 its smallest slice end to end and reads the file it writes."""
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -98,3 +99,16 @@ def test_it_measures_its_smallest_slice_and_writes_the_run_file(tmp_path):
         assert figures.rps > 0 and figures.requests > 0 and figures.errors == 0 and figures.pss_mib > 0
         assert cell.command.startswith("taskset -c ") == measure.placement(sorted(os.sched_getaffinity(0))).pinned
     assert run.versions["uvicorn"] and run.machine["cores"] >= 1 and "load average" in run.load_before
+
+
+@pytest.mark.slow
+def test_it_records_a_server_that_cannot_serve_as_an_error_with_its_log_and_measures_the_others(tmp_path):
+    hello = dataclasses.replace(measure.WORKLOADS[HELLO], seconds=1)
+    uvicorn, granian = measure.setups_for("fastapi", hello, ("uvicorn", "granian"))
+    wrong = dataclasses.replace(granian, plan=dataclasses.replace(granian.plan, interface="wsgi"))  # FastAPI is ASGI
+    script = tmp_path / "summary.lua"
+    script.write_text(measure.WRK_SCRIPT)
+    measured, failed = measure.measure_group([uvicorn, wrong], 1, measure.placement([0, 1]), script, print)
+    assert measured["runs"] and not measured["error"]
+    assert failed["runs"] == [] and failed["error"].startswith("GET / answered 500")
+    assert "TypeError" in failed["log_tail"]
