@@ -131,8 +131,13 @@ WORKLOAD = question("workload", "the app model and the plan: requests that wait 
 HIGH_CONCURRENCY = option(
     WORKLOAD,
     "high-concurrency",
-    "the plan: threads for waiting requests on WSGI; the app model rules out Hypercorn for WSGI apps",
+    "the plan: threads for waiting requests on WSGI; the app model rules out Hypercorn for WSGI apps; the measured"
+    " figures: the held-requests workload",
 )
+REQUEST_RESPONSE = option(
+    WORKLOAD, "request-response", "the measured figures: the I/O-bound view, a request that waits about 10 ms"
+)
+MINIMAL_LOGIC = option(WORKLOAD, "minimal-logic", "the measured figures: the minimal response (hello world)")
 
 TLS = question("tls", "the plan: where TLS ends decides HTTP/2, the certificates and whether nginx is in front")
 TLS_IN_APP = option(TLS, "app", "the plan: the app server ends TLS and may speak HTTP/2; no nginx in front")

@@ -2,8 +2,10 @@
 
 Every app answers `/` with 200 and a body naming its framework (`hello from django`, ...), `/health` with 200,
 and `/hold/?seconds=N` after N seconds (a blocking sleep in sync apps, `anyio.sleep` in async ones, so it runs
-on asyncio and Trio alike). Kinds with WebSockets echo each message at `/ws/echo/`. The Django and plain WSGI apps
-also answer `/pid/` with the serving process's id and `/env/?name=NAME` with that environment variable's value.
+on asyncio and Trio alike). `/io/?seconds=N` waits as an I/O-bound view of the framework would: as `/hold/`, except
+in Django, where it is an `async def` view awaiting `asyncio.sleep` (Django's `/hold/` is a sync view). Kinds with
+WebSockets echo each message at `/ws/echo/`. The Django and plain WSGI apps also answer `/pid/` with the serving
+process's id and `/env/?name=NAME` with that environment variable's value.
 """
 
 import subprocess
@@ -99,7 +101,8 @@ def _django_project(kind: str, folder: Path, module: str, attribute: str) -> Non
         (project / "asgi.py").write_text(CHANNELS_ASGI.replace("{package}", package))
 
 
-DJANGO_VIEWS = """import os
+DJANGO_VIEWS = """import asyncio
+import os
 import time
 
 from django.http import HttpResponse
@@ -112,6 +115,11 @@ def index(request):
 def hold(request):
     time.sleep(float(request.GET.get("seconds", "1")))
     return HttpResponse("held", content_type="text/plain")
+
+
+async def io(request):
+    await asyncio.sleep(float(request.GET.get("seconds", "0.01")))
+    return HttpResponse("waited", content_type="text/plain")
 
 
 def health(request):
@@ -129,6 +137,7 @@ def env(request):
 DJANGO_URLS = """urlpatterns = [
     path("", views.index),
     path("hold/", views.hold),
+    path("io/", views.io),
     path("health", views.health),
     path("pid/", views.pid),
     path("env/", views.env),"""
@@ -185,6 +194,7 @@ def index():
 
 
 @app.get("/hold/")
+@app.get("/io/")
 def hold():
     time.sleep(float(request.args.get("seconds", "1")))
     return "held", 200, {"Content-Type": "text/plain"}
@@ -230,6 +240,7 @@ async def index():
 
 
 @app.get("/hold/", response_class=PlainTextResponse)
+@app.get("/io/", response_class=PlainTextResponse)
 async def hold(seconds: float = 1.0):
     await anyio.sleep(seconds)
     return "held"
@@ -283,6 +294,7 @@ app = Starlette(
     routes=[
         Route("/", index),
         Route("/hold/", hold),
+        Route("/io/", hold),
         Route("/health", health),
         WebSocketRoute("/ws/echo/", echo),
     ]
@@ -298,7 +310,7 @@ def application(environ, start_response):
     path = environ.get("PATH_INFO", "/")
     if path == "/":
         body = b"hello from plain wsgi"
-    elif path == "/hold/":
+    elif path in ("/hold/", "/io/"):
         time.sleep(float(parse_qs(environ.get("QUERY_STRING", "")).get("seconds", ["1"])[0]))
         body = b"held"
     elif path == "/health":
@@ -343,7 +355,7 @@ async def _http(scope, send):
     status, body = 200, b"ok"
     if scope["path"] == "/":
         body = b"hello from plain asgi"
-    elif scope["path"] == "/hold/":
+    elif scope["path"] in ("/hold/", "/io/"):
         query = parse_qs(scope["query_string"].decode())
         await anyio.sleep(float(query.get("seconds", ["1"])[0]))
         body = b"held"

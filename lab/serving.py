@@ -186,10 +186,16 @@ class Server:
 
 @contextmanager
 def serving(
-    command: str, folder: Path, port: int, tls: bool = False, environment: dict[str, str] | None = None
+    command: str,
+    folder: Path,
+    port: int,
+    tls: bool = False,
+    environment: dict[str, str] | None = None,
+    cpus: frozenset[int] = frozenset(),
 ) -> Iterator[Server]:
     """Runs `command` in `folder` until the block ends; yields once something answers HTTP on 127.0.0.1:port.
-    `environment` adds variables, as a deploy file's would."""
+    `environment` adds variables, as a deploy file's would. With `cpus`, the server and every process it starts
+    run on those cores only (as `taskset -c` would)."""
     log_path = folder / "server.log"
     with log_path.open("w") as log:
         started = time.monotonic()
@@ -201,6 +207,7 @@ def serving(
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: workers are stopped with their master
+            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
         )
     server = Server(process, port, tls, log_path, started)
     try:

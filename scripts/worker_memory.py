@@ -14,10 +14,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lab import realapps  # noqa: E402
-from lab.serving import (
-    free_port,  # noqa: E402
-    serving,  # noqa: E402
-)
+from lab.proc import children, command_line, memory_kib  # noqa: E402
+from lab.serving import free_port, serving  # noqa: E402
 
 REQUESTS = 200
 SETUPS = {
@@ -26,21 +24,6 @@ SETUPS = {
     "uvicorn --workers 2 (spawned)": ("django-asgi", "uvicorn --host 127.0.0.1 --port {port} --workers 2 {app}"),
     "hypercorn -w 2 asyncio (spawned)": ("django-asgi", "hypercorn -b 127.0.0.1:{port} -w 2 -k asyncio {app}"),
 }
-
-
-def memory_kib(pid: int) -> dict[str, int]:
-    fields = {}
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
-        name, value = line.split(":")
-        fields[name] = int(value.split()[0])
-    return {"Pss": fields["Pss"], "Rss": fields["Rss"]}
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(child) for child in (task / "children").read_text().split()]
-    return found
 
 
 def measure(kind: str, command: str) -> list[tuple[int, str, dict[str, int]]]:
@@ -53,8 +36,7 @@ def measure(kind: str, command: str) -> list[tuple[int, str, dict[str, int]]]:
                 server.expect("/", realapps.hello(kind))
             workers = []
             for pid in children(server.process.pid):
-                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:90]
-                workers.append((pid, cmdline, memory_kib(pid)))
+                workers.append((pid, command_line(pid)[:90], memory_kib(pid)))
             workers.append((server.process.pid, "(master)", memory_kib(server.process.pid)))
             return workers
 

@@ -50,5 +50,5 @@ def update(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("decisions", "0011_seed_tie_facts_and_expectations")]
+    dependencies = [("decisions", "0012_measurements")]
     operations = [migrations.RunPython(update, migrations.RunPython.noop)]

@@ -28,6 +28,7 @@ LAYERS = (
             "decisions.seeding",
             "decisions.history",
             "decisions.setups",
+            "decisions.measured",
         ),
     ),
     ("configs", ("decisions.configs", "decisions.charts", "decisions.decision_record")),
