@@ -7,11 +7,13 @@ BIN := $(VENV)/bin
 # Debian packages the tests drive: Chromium for the browser tests; for the real validators of generated
 # configs nginx -t, systemd-analyze verify, openssl for throwaway TLS pairs, gcc to build uWSGI from PyPI, and
 # OpenSSL's headers for that build (without them uWSGI has no https-socket, which the TLS-in-app uwsgi.ini sets).
-# PostgreSQL, Redis, nginx and wrk for the slow tests, which start their own servers (tests/services.py); wrk is
+# PostgreSQL, Redis, nginx and wrk for the slow tests, which start their own servers (tests/support/services.py); wrk is
 # also the load generator of `make benchmark`. Java runs the Nu HTML Checker (vnu.jar, from npm) on every page.
 APT_PACKAGES := chromium nginx systemd openssl gcc libssl-dev postgresql redis-server wrk default-jre-headless
+# What `make measure` needs of them: wrk, and what the uWSGI build needs.
+MEASURE_APT_PACKAGES := gcc libssl-dev wrk
 
-.PHONY: run test test-quick lint format venv install install-dev system-deps node-deps migrate collectstatic benchmark superuser clean
+.PHONY: run test test-quick lint format venv install install-dev system-deps measure-deps apt-packages node-deps migrate collectstatic benchmark measure measure-compare superuser clean
 
 $(BIN)/python:
 	@python="$$(PYTHON='$(PYTHON)' scripts/find-python)" && echo "Using $$python" && "$$python" -m venv $(VENV)
@@ -31,7 +33,13 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 system-deps:
-	@missing=""; for pkg in $(APT_PACKAGES); do dpkg -s "$$pkg" >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	@$(MAKE) --no-print-directory apt-packages PACKAGES="$(APT_PACKAGES)"
+
+measure-deps:
+	@$(MAKE) --no-print-directory apt-packages PACKAGES="$(MEASURE_APT_PACKAGES)"
+
+apt-packages:
+	@missing=""; for pkg in $(PACKAGES); do dpkg -s "$$pkg" >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
@@ -82,6 +90,14 @@ superuser: migrate
 # The site under wrk, then the admin's impact preview; both run, and it fails when either misses a target.
 benchmark: migrate collectstatic
 	$(BIN)/python scripts/benchmark.py; site=$$?; $(BIN)/python scripts/preview_benchmark.py && exit $$site
+
+# Every server setup a bundle can produce, on each framework's real app (docs/measuring.md); QUICK=1 a subset. The
+# last line printed is the run file's path. `make measure-compare FIRST=... SECOND=...` checks a second run's ratios.
+measure: measure-deps install-dev
+	$(BIN)/python scripts/measure.py $(if $(QUICK),--quick)
+
+measure-compare: install-dev
+	$(BIN)/python scripts/compare_measurements.py $(FIRST) $(SECOND)
 
 clean:
 	rm -rf $(VENV) staticfiles node_modules

@@ -29,6 +29,7 @@ from decisions.forms import (
     PreviewForm,
     ScoringMatrixForm,
 )
+from decisions.measured import ratio, times
 from decisions.models import (
     MAX_POINTS,
     ConfigTemplate,
@@ -36,6 +37,7 @@ from decisions.models import (
     CriteriaVersion,
     Effect,
     Expectation,
+    MeasurementRun,
     Option,
     Question,
     Server,
@@ -421,7 +423,7 @@ class ConfigTemplateAdmin(LabelledPositionMixin, VersionedMixin, admin.ModelAdmi
             server = current.server(form.cleaned_data["server"])
             plan = plan_for(server, answers)
             try:
-                values = configs.sample_context(plan, answers, current)
+                values = configs.sample_context(plan, answers, current, store.current_templates(current))
                 rendered = configs.render_template(template.as_info(), values)
             except configs.ConfigError as problem:
                 error = str(problem)
@@ -503,4 +505,50 @@ class CriteriaSnapshotAdmin(ReadOnlyAdmin):
             format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", lines))
             if snapshot.broken_expectations
             else "none"
+        )
+
+
+@admin.register(MeasurementRun)
+class MeasurementRunAdmin(ReadOnlyAdmin):
+    """Runs of `make measure`, as their files say: loaded by import_measurements or a migration, never edited, and
+    not deleted here either (a run that should go goes by a migration, which says why)."""
+
+    list_display = ("started_at", "host", "quick", "cells", "machine", "imported_at")
+    list_filter = ("quick",)
+    fields = ("started_at", "host", "quick", "machine", "method_shown", "figures_shown", "imported_at", "digest")
+    readonly_fields = fields
+
+    @admin.display(description="method")
+    def method_shown(self, row: MeasurementRun) -> str:
+        run = row.run
+        lines = [
+            f"{run.workers} worker per server, {run.rounds} rounds; {run.placement}",
+            f"load before: {run.load_before}",
+            f"load after: {run.load_after}",
+            f"Python {run.python}; " + ", ".join(f"{name} {version}" for name, version in run.versions.items()),
+        ]
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((line,) for line in lines)))
+
+    @admin.display(description="figures (median of the rounds, min-max)")
+    def figures_shown(self, row: MeasurementRun) -> str:
+        run = row.run
+        rows = []
+        for cell in run.cells:
+            rps, found = cell.spread("rps"), ratio(run, cell)
+            rows.append(
+                (
+                    cell.framework,
+                    cell.workload,
+                    cell.setup,
+                    f"{rps.median:.1f} ({rps.low:.1f}-{rps.high:.1f})" if rps else cell.error,
+                    times(found.spread) if found else "",
+                    f"{cell.spread('p99_ms').median:.1f}" if rps else "",
+                    sum(figures.errors for figures in cell.runs),
+                )
+            )
+        head = ("Framework", "Workload", "Setup", "req/s", "× baseline", "p99 ms", "Errors")
+        return format_html(
+            "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>",
+            format_html_join("", "<th>{}</th>", ((name,) for name in head)),
+            format_html_join("", "<tr>" + "<td>{}</td>" * len(head) + "</tr>", rows),
         )

@@ -1,6 +1,6 @@
 """The contract between the code and the admin-edited criteria: every server, question and option the code reads.
 
-The code reads these slugs from here only (tests/test_contract.py checks decisions/ for slug literals), and
+The code reads these slugs from here only (tests/code/test_contract.py checks decisions/ for slug literals), and
 decisions.protection refuses to rename or delete the rows they name; import_criteria refuses a file without them and
 decisions.checks reports any missing from the database. Every other row is the admins' own: the code ignores what it
 does not know. The bottom layer: it imports nothing from decisions.
@@ -95,6 +95,7 @@ OTHER_ASGI = option(FRAMEWORK, "other-asgi", "the app model: an ASGI app at app:
 
 ASYNC = question("async", "the app model: async code needs an ASGI handler (Django) or Flask's async extra")
 ASYNC_YES = option(ASYNC, "yes", "the app model: Django is served over ASGI, Flask gets flask[async]")
+ASYNC_NO = option(ASYNC, "no", "decisions.setups: a team's setup that serves its app over WSGI answers it")
 
 REALTIME = question("realtime", "the app model and the plan: WebSockets and held requests")
 WEBSOCKETS = option(
@@ -114,16 +115,29 @@ HTTP2 = option(HTTP, "http2", "the plan: HTTP/2 in the app server when TLS ends 
 HTTP3 = option(HTTP, "http3", "the plan: Hypercorn serves QUIC; the app model rules out Hypercorn for Django")
 
 ASYNCLIB = question("asynclib", "the app model: which event loop the app's async code runs on")
+ASYNCIO = option(ASYNCLIB, "asyncio", "decisions.setups: a setup whose event loop is asyncio (or uvloop) answers it")
 TRIO = option(
     ASYNCLIB, "trio", "the app model: Trio cannot run asyncio-only frameworks' async code; Hypercorn's trio worker"
 )
+
+CURRENT = question("current", "decisions.setups: a team's setup answers what runs today with the server it starts")
+CURRENT_GUNICORN = option(CURRENT, GUNICORN, "decisions.setups: a setup that starts Gunicorn")
+CURRENT_UWSGI = option(CURRENT, UWSGI, "decisions.setups: a setup that starts uWSGI")
+CURRENT_UVICORN = option(CURRENT, UVICORN, "decisions.setups: a setup that starts Uvicorn")
+CURRENT_HYPERCORN = option(CURRENT, HYPERCORN, "decisions.setups: a setup that starts Hypercorn")
+CURRENT_GRANIAN = option(CURRENT, GRANIAN, "decisions.setups: a setup that starts Granian")
 
 WORKLOAD = question("workload", "the app model and the plan: requests that wait hold threads")
 HIGH_CONCURRENCY = option(
     WORKLOAD,
     "high-concurrency",
-    "the plan: threads for waiting requests on WSGI; the app model rules out Hypercorn for WSGI apps",
+    "the plan: threads for waiting requests on WSGI; the app model rules out Hypercorn for WSGI apps; the measured"
+    " figures: the held-requests workload",
 )
+REQUEST_RESPONSE = option(
+    WORKLOAD, "request-response", "the measured figures: the I/O-bound view, a request that waits about 10 ms"
+)
+MINIMAL_LOGIC = option(WORKLOAD, "minimal-logic", "the measured figures: the minimal response (hello world)")
 
 TLS = question("tls", "the plan: where TLS ends decides HTTP/2, the certificates and whether nginx is in front")
 TLS_IN_APP = option(TLS, "app", "the plan: the app server ends TLS and may speak HTTP/2; no nginx in front")
@@ -131,6 +145,7 @@ TLS_AT_PROXY = option(TLS, "proxy", "the config templates' tls_at_proxy: nginx e
 
 DEPLOY = question("deploy", "the plan and the config templates: which files the bundle holds and where it binds")
 SYSTEMD = option(DEPLOY, "systemd", "the plan: the deploy target when the question is not answered")
+SUPERVISOR = option(DEPLOY, "supervisor", "decisions.setups: a supervisor program's command answers it")
 DOCKER = option(DEPLOY, "docker", "the plan: a container binds 0.0.0.0 and trusts forwarded headers from anywhere")
 KUBERNETES = option(
     DEPLOY, "kubernetes", "the plan: a container binds 0.0.0.0 and trusts forwarded headers from anywhere"

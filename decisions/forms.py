@@ -13,11 +13,21 @@ from decisions.answers import (
     CORES_RANGE,
     DEFAULT_CORES,
     DEFAULT_PORT,
+    ENV,
+    MAX_ENV,
+    MAX_STATIC,
+    MIGRATED_FROM,
+    NUMBER_SETTINGS,
     PORT_RANGE,
+    STATIC,
     Answers,
+    Carried,
+    env_pair,
     is_valid_app_path,
     is_valid_host,
+    static_pair,
 )
+from decisions.configs.carry import MIGRATION_SOURCES
 from decisions.configs.render import SAMPLE_ANSWERS, deploy_targets, sample_answers
 from decisions.domain import Criteria, QuestionInfo, TemplateInfo
 from decisions.models import MAX_POINTS, ConfigTemplate, Effect, Expectation, Option, Question, Server
@@ -238,6 +248,17 @@ class FieldError:
 
 
 PARAMETERS = ("cores", "port", "host", "app")  # the questionnaire's fields after the questions; links alone carry v
+# The settings carried over from a team's current server (decisions.setups), after those: share links carry them, the
+# questionnaire's page does not ask them.
+CARRIED_PARAMETERS = (*NUMBER_SETTINGS, STATIC, ENV, MIGRATED_FROM)
+STATIC_ALLOWED = (
+    "URL-prefix=directory, e.g. /static/=staticfiles or /media=/var/www/media: the prefix a URL path other than /,"
+    " the directory relative to the app's folder or absolute; letters, digits and . _ ~ - in each part",
+)
+ENV_ALLOWED = (
+    "NAME=value, e.g. LANG=C.UTF-8: NAME a shell identifier other than PATH, the value at most 1000 characters of"
+    " letters, digits, spaces and ! & ( ) * + , - . / : < = > ? @ [ ] ^ _ { } ~",
+)
 HOST_ALLOWED = ("an IP address, e.g. 0.0.0.0 or ::", "a hostname of letters, digits, hyphens and dots")
 APP_ALLOWED = ("a Python import path module.sub:attribute, e.g. mysite.wsgi:application",)
 
@@ -312,6 +333,7 @@ class WholeNumberField(AnswerField, forms.IntegerField):
     def __init__(self, *, name: str, label: str, default: int, bounds: tuple[int, int]):
         low, high = bounds
         allowed = f"a whole number from {low} to {high}"
+        self.digits = len(str(high))
         message = f"Give {allowed}."
         super().__init__(
             name=name,
@@ -330,7 +352,7 @@ class WholeNumberField(AnswerField, forms.IntegerField):
         raw = super().to_python(values)
         if not raw:
             return self.default
-        if len(raw) > 6 or not (raw.isascii() and raw.isdigit()):
+        if len(raw) > self.digits or not (raw.isascii() and raw.isdigit()):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return int(raw)
 
@@ -350,6 +372,37 @@ class TextAnswerField(AnswerField):
     def validate(self, value: str) -> None:
         if value and not self.accepts(value):
             raise forms.ValidationError(f"Give {' or '.join(self.allowed)}.", code="invalid")
+
+
+class CarriedNumberField(WholeNumberField):
+    """A carried whole-number setting: left out, None (the bundle's own value)."""
+
+    def __init__(self, key: str):
+        super().__init__(name=key, label=key.replace("_", " ").capitalize(), default=None, bounds=NUMBER_SETTINGS[key])
+
+
+class PairsField(AnswerField):
+    """A repeatable `left=right` parameter, each value read by `pair` (None: refused), at most `most` of them and
+    each left side once; the pairs in the order given."""
+
+    widget = TextAnswer
+
+    def __init__(self, *, name: str, allowed: tuple[str, ...], pair: Callable, most: int, side: str):
+        super().__init__(name=name, allowed=allowed)
+        self.pair, self.most, self.side = pair, most, side
+
+    def to_python(self, values: list[str]) -> tuple[tuple[str, str], ...]:
+        if len(values) > self.most:
+            raise forms.ValidationError(f"Give at most {self.most} values for {self.name}, not {len(values)}.")
+        pairs = []
+        for value in values:
+            pair = self.pair(value)
+            if pair is None:
+                raise forms.ValidationError(f"{value!r} is not a value {self.name} takes: give {self.allowed[0]}.")
+            if pair[0] in (given for given, _ in pairs):
+                raise forms.ValidationError(f"Give each {self.side} of {self.name} once: {pair[0]} comes twice.")
+            pairs.append(pair)
+        return tuple(pairs)
 
 
 class VersionField(forms.IntegerField):
@@ -396,6 +449,12 @@ class QuestionnaireForm(forms.Form):
             port=data.get("port", DEFAULT_PORT),
             host=data.get("host", ""),
             app=data.get("app", ""),
+            carried=Carried(
+                numbers=tuple((key, data[key]) for key in NUMBER_SETTINGS if data.get(key) is not None),
+                static=data.get(STATIC, ()),
+                env=data.get(ENV, ()),
+                migrated_from=data.get(MIGRATED_FROM, ""),
+            ),
         )
 
     def field_errors(self) -> dict[str, FieldError]:
@@ -440,6 +499,17 @@ def questionnaire_form(criteria: Criteria) -> type[QuestionnaireForm]:
             "port": WholeNumberField(name="port", label="Port", default=DEFAULT_PORT, bounds=PORT_RANGE),
             "host": TextAnswerField(name="host", label="Bind address", allowed=HOST_ALLOWED, accepts=is_valid_host),
             "app": TextAnswerField(name="app", label="App import path", allowed=APP_ALLOWED, accepts=is_valid_app_path),
+            **{key: CarriedNumberField(key) for key in NUMBER_SETTINGS},
+            STATIC: PairsField(
+                name=STATIC, allowed=STATIC_ALLOWED, pair=static_pair, most=MAX_STATIC, side="URL prefix"
+            ),
+            ENV: PairsField(name=ENV, allowed=ENV_ALLOWED, pair=env_pair, most=MAX_ENV, side="NAME"),
+            MIGRATED_FROM: TextAnswerField(
+                name=MIGRATED_FROM,
+                label="Server migrated from",
+                allowed=MIGRATION_SOURCES,
+                accepts=MIGRATION_SOURCES.__contains__,
+            ),
             "v": VersionField(),
         }
         form_class = type(f"QuestionnaireForm{criteria.version}", (QuestionnaireForm,), fields)

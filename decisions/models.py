@@ -1,5 +1,6 @@
-"""The stored criteria: servers, questions, options and each option's effect on each server."""
+"""The stored criteria: servers, questions, options and each option's effect on each server; the measuring runs."""
 
+import json
 from datetime import datetime
 from urllib.parse import parse_qsl
 
@@ -30,6 +31,7 @@ from decisions.domain import (
 )
 from decisions.expectations import ExpectationInfo, broken_by, record
 from decisions.history import FIRST_VERSION, criteria_changes, summary
+from decisions.measured import MeasuredRun, parse_run
 from decisions.protection import ContractedRow
 
 MAX_POINTS = 10
@@ -296,7 +298,7 @@ class ConfigTemplate(CriteriaPart):
                 f"{clash} already writes {self.filename} for some of the same servers and deploy targets."
             )
         try:
-            check_template(self.as_info(), stored_criteria())
+            check_template(self.as_info(), stored_criteria(), stored_templates())
         except ConfigError as error:
             errors["body"] = str(error)
         if errors:
@@ -439,3 +441,33 @@ def stored_expectations() -> tuple[ExpectationInfo, ...]:
     """Every expectation, in one query."""
     rows = Expectation.objects.order_by("position", "pk").values_list("answers", "expected", "note", "source")
     return tuple(ExpectationInfo(answers, expected or None, note, source) for answers, expected, note, source in rows)
+
+
+class MeasurementRun(models.Model):
+    """One run of `make measure`: its file stored verbatim (decisions.measured reads the cells from it), and the
+    fields the admin lists it by. Loaded by import_measurements and the seed migration; never edited by hand."""
+
+    started_at = models.DateTimeField(db_index=True)
+    host = models.CharField(max_length=200)
+    quick = models.BooleanField(help_text="A QUICK=1 run: a subset of the frameworks and workloads.")
+    machine = models.CharField(max_length=300)
+    cells = models.PositiveIntegerField()
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the file: the same file loads once.")
+    source = models.TextField(help_text="The run's JSON file, as it was imported.")
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-started_at"]
+        get_latest_by = "started_at"
+
+    def __str__(self) -> str:
+        return f"{'Quick run' if self.quick else 'Run'} of {self.started_at:%Y-%m-%d %H:%M} UTC on {self.host}"
+
+    @property
+    def run(self) -> MeasuredRun:
+        return parse_run(json.loads(self.source))
+
+    @classmethod
+    def current(cls) -> "MeasurementRun | None":
+        """The latest full run (the latest quick one when there is none)."""
+        return cls.objects.filter(quick=False).first() or cls.objects.first()

@@ -1,5 +1,7 @@
-"""Criteria as JSON and config templates as files: the seed the article gives, and what export and import use."""
+"""Criteria as JSON and config templates as files: the seed the article gives, and what export and import use; the
+measuring runs the seed ships, and what import_measurements uses."""
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -7,9 +9,11 @@ from django.core.exceptions import ValidationError
 
 from decisions.contract import describe, missing
 from decisions.domain import split_slugs
+from decisions.measured import InvalidMeasurements, parse_run
 
 DEFAULT_CRITERIA = Path(__file__).parent / "seed" / "criteria.json"
 DEFAULT_EXPECTATIONS = Path(__file__).parent / "seed" / "expectations.json"
+SEED_MEASUREMENTS = Path(__file__).parent / "seed" / "measurements"
 SERVER_FIELDS = (
     "slug",
     "name",
@@ -209,3 +213,31 @@ def replace_templates(rows: list[dict], ConfigTemplate) -> None:
                 raise InvalidCriteria(f"{where}: {name!r} must be a list of slugs")
             fields[name] = ", ".join(fields[name])
         _save(ConfigTemplate(**fields), where)
+
+
+def seed_measurement_files() -> list[Path]:
+    """The runs of `make measure` the seed ships, oldest first."""
+    return sorted(SEED_MEASUREMENTS.glob("*.json"))
+
+
+def import_measurements(text: str, MeasurementRun) -> tuple[object, bool]:
+    """Stores a run file's text as it is, once: (its row, whether it is new). Raises InvalidMeasurements, naming what
+    is wrong, for anything that is not a run."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidMeasurements(f"not JSON: {error}") from None
+    run = parse_run(data)
+    machine = run.machine
+    return MeasurementRun.objects.get_or_create(
+        digest=hashlib.sha256(text.encode()).hexdigest(),
+        defaults={
+            "started_at": run.started_at,
+            "host": run.host,
+            "quick": run.quick,
+            "machine": f"{machine.get('cores', '?')} cores ({machine.get('cpu', '?')}),"
+            f" {machine.get('memory_gib', '?')} GiB, {machine.get('os', '?')}"[:300],
+            "cells": len(run.cells),
+            "source": text,
+        },
+    )

@@ -25,8 +25,8 @@ from decisions.contract import ASYNC, ASYNCLIB, DEPLOY, FRAMEWORK, HTTP, REALTIM
 from decisions.domain import Criteria, OptionInfo
 from decisions.scoring import tie_key, tie_order
 
-# The questions whose answers the app model and the server's plan read (tests/test_answer_space.py records what the
-# plan reads), walked answer by answer: every other question only adds points or rules servers out.
+# The questions whose answers the app model and the server's plan read (tests/scoring/test_answer_space.py
+# records what the plan reads), walked answer by answer: every other question only adds points or rules servers out.
 FEATURES = (FRAMEWORK, ASYNC, REALTIME, HTTP, ASYNCLIB, WORKLOAD, DEPLOY, TLS)
 EXAMPLES = 5  # example answer sets per move
 POINTS, EXCLUSIONS, EXPERIMENTAL = range(3)  # the first axis of a tally array

@@ -18,7 +18,7 @@ from django_htmx.http import replace_url
 from django_htmx.middleware import HtmxDetails
 
 from decisions import store
-from decisions.answers import Answers
+from decisions.answers import ENV, MIGRATED_FROM, STATIC, Answers, Carried
 from decisions.appmodel import app_model
 from decisions.caching import ResponseKey, criteria_stamp, keyed, response_key
 from decisions.charts import memory_chart
@@ -396,11 +396,27 @@ def config_bundle(request: HttpRequest) -> HttpResponse:
 
 
 def answers_json(answers: Answers) -> dict:
-    return answers.choices | {
-        "cores": answers.cores,
-        "port": answers.port,
-        "host": answers.host or None,
-        "app": answers.app or None,
+    return (
+        answers.choices
+        | {
+            "cores": answers.cores,
+            "port": answers.port,
+            "host": answers.host or None,
+            "app": answers.app or None,
+        }
+        | carried_json(answers.carried)
+    )
+
+
+def carried_json(carried: Carried) -> dict:
+    """The settings carried over, where the link carries any: each whole number by its key, then static, env and
+    from."""
+    if not carried:
+        return {}
+    return dict(carried.numbers) | {
+        STATIC: [{"prefix": prefix, "directory": directory} for prefix, directory in carried.static],
+        ENV: [{"name": name, "value": value} for name, value in carried.env],
+        MIGRATED_FROM: carried.migrated_from or None,
     }
 
 
@@ -424,6 +440,21 @@ def plan_json(plan: ServerPlan | None) -> dict | None:
         held_capacity=plan.held_capacity or None,
         stop_timeout_seconds=plan.stop_timeout_seconds,
         packages=list(plan.pip_packages),
+    ) | carried_plan_json(plan)
+
+
+def carried_plan_json(plan: ServerPlan) -> dict:
+    """What the carried settings became, where the link carries any (a link without them keeps its JSON, byte for
+    byte, pinned links included): the recycling they set, and each one's row of the README's table."""
+    if not plan.carried:
+        return {}
+    return dict(
+        max_requests=plan.max_requests,
+        max_requests_jitter=plan.max_requests_jitter,
+        carried=[
+            {"setting": row.setting, "was": row.was or None, "became": row.became or None, "note": row.note or None}
+            for row in plan.migration
+        ],
     )
 
 

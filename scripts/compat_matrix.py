@@ -1,7 +1,7 @@
 """Measures which server setups really serve which app kinds: .venv/bin/python scripts/compat_matrix.py [OUT]
 
-Each cell builds a real app (tests/realapps.py), starts one server setup on it with one worker (cores=1-ish),
-and drives real clients (tests/serving.py): GET / must come from the framework, the WebSocket echo must echo
+Each cell builds a real app (lab/realapps.py), starts one server setup on it with one worker (cores=1-ish),
+and drives real clients (lab/serving.py): GET / must come from the framework, the WebSocket echo must echo
 (kinds that have one), 12 requests held 3 s must not block a GET /, and SIGTERM must stop the server within
 15 s. TLS setups offer h2 and http/1.1 by ALPN and record what the server picked; HTTP/3 setups repeat GETs
 over QUIC. Writes OUT/matrix.md (the tables), OUT/matrix.json and OUT/logs/<cell>.log (the servers' logs).
@@ -22,9 +22,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from websockets.asyncio.client import connect as websocket_connect  # noqa: E402
 
-from tests import realapps  # noqa: E402
-from tests.services import free_port  # noqa: E402
-from tests.serving import NotServing, Server, insecure_context, serving, throwaway_tls_pair  # noqa: E402
+from lab import realapps  # noqa: E402
+from lab.serving import (  # noqa: E402
+    NotServing,
+    Server,
+    free_port,  # noqa: E402
+    insecure_context,
+    serving,
+    throwaway_tls_pair,
+)
 
 HOLD_SECONDS = 3.0
 WEBSOCKET_CHECK_SECONDS = 20
@@ -153,7 +159,7 @@ def _checks(kind: str, server: Server) -> dict[str, str]:
 
 
 def _get_while_websocket_open(server: Server, kind: str) -> str:
-    """GET / while a WebSocket stays open. asyncio's client, under one deadline, as tests/serving.py's echo: the sync
+    """GET / while a WebSocket stays open. asyncio's client, under one deadline, as lab/serving.py's echo: the sync
     client, when a TLS handshake fails, can wait forever for its reading thread."""
     scheme = "wss" if server.tls else "ws"
     context = insecure_context(["http/1.1"]) if server.tls else None

@@ -14,9 +14,11 @@ from websockets.sync.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests import realapps  # noqa: E402
-from tests.services import free_port  # noqa: E402
-from tests.serving import serving  # noqa: E402
+from lab import realapps  # noqa: E402
+from lab.serving import (
+    free_port,  # noqa: E402
+    serving,  # noqa: E402
+)
 
 SECONDS = 100
 

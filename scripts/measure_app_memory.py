@@ -2,7 +2,7 @@
 
 Also what one Gunicorn worker of each ASGI worker class takes with the plain ASGI callable.
 
-For each framework, a real app (tests/realapps.py) and the plain callable of the same interface are served in
+For each framework, a real app (lab/realapps.py) and the plain callable of the same interface are served in
 turn by one worker (Gunicorn's sync worker for WSGI, Uvicorn for ASGI), each asked `REQUESTS` times; the
 worker's PSS comes from /proc/PID/smaps_rollup. What the app adds is the difference. Loopback only.
 
@@ -15,9 +15,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.realapps import build  # noqa: E402
-from tests.services import free_port  # noqa: E402
-from tests.serving import serving  # noqa: E402
+from lab.realapps import build  # noqa: E402
+from lab.serving import (
+    free_port,  # noqa: E402
+    serving,  # noqa: E402
+)
 
 REQUESTS = 200
 COMMANDS = {

@@ -1,6 +1,6 @@
 """Measures the memory of one worker serving a real Django project: .venv/bin/python scripts/worker_memory.py
 
-Each setup runs two workers on the project of `django-admin startproject` (tests/realapps.py), answers
+Each setup runs two workers on the project of `django-admin startproject` (lab/realapps.py), answers
 REQUESTS GETs of / and then reads Pss and Rss from /proc/<worker>/smaps_rollup of each worker process (the
 master's children). Pss charges a page shared by n processes 1/n to each: a Gunicorn worker forked from its
 master shares the interpreter and Gunicorn with it, and with --preload Django and the project too; Uvicorn's and
@@ -13,9 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests import realapps  # noqa: E402
-from tests.services import free_port  # noqa: E402
-from tests.serving import serving  # noqa: E402
+from lab import realapps  # noqa: E402
+from lab.proc import children, command_line, memory_kib  # noqa: E402
+from lab.serving import free_port, serving  # noqa: E402
 
 REQUESTS = 200
 SETUPS = {
@@ -24,21 +24,6 @@ SETUPS = {
     "uvicorn --workers 2 (spawned)": ("django-asgi", "uvicorn --host 127.0.0.1 --port {port} --workers 2 {app}"),
     "hypercorn -w 2 asyncio (spawned)": ("django-asgi", "hypercorn -b 127.0.0.1:{port} -w 2 -k asyncio {app}"),
 }
-
-
-def memory_kib(pid: int) -> dict[str, int]:
-    fields = {}
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
-        name, value = line.split(":")
-        fields[name] = int(value.split()[0])
-    return {"Pss": fields["Pss"], "Rss": fields["Rss"]}
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(child) for child in (task / "children").read_text().split()]
-    return found
 
 
 def measure(kind: str, command: str) -> list[tuple[int, str, dict[str, int]]]:
@@ -51,8 +36,7 @@ def measure(kind: str, command: str) -> list[tuple[int, str, dict[str, int]]]:
                 server.expect("/", realapps.hello(kind))
             workers = []
             for pid in children(server.process.pid):
-                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:90]
-                workers.append((pid, cmdline, memory_kib(pid)))
+                workers.append((pid, command_line(pid)[:90], memory_kib(pid)))
             workers.append((server.process.pid, "(master)", memory_kib(server.process.pid)))
             return workers
 

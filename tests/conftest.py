@@ -2,7 +2,6 @@ from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
-from bundles import LAST_FIT, NOTHING_FITS
 from django.core.cache import cache
 from django.core.management import call_command
 from django.template.backends import jinja2
@@ -10,7 +9,8 @@ from django.test.signals import template_rendered
 
 from decisions import caching, store
 from decisions.models import CriteriaVersion, Effect
-from tests.services import Postgres, Redis
+from tests.support.bundles import LAST_FIT, NOTHING_FITS
+from tests.support.services import Postgres, Redis
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -45,7 +45,7 @@ def empty_cache():
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[Postgres]:
-    """A PostgreSQL server of the test run's own, started when a test first needs it (tests/services.py)."""
+    """A PostgreSQL server of the test run's own, started when a test first needs it (tests/support/services.py)."""
     server = Postgres()
     try:
         server.init().start()

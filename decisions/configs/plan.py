@@ -11,13 +11,13 @@ import shlex
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from decisions.answers import Answers
+from decisions.answers import Answers, Carried
 from decisions.appmodel import ASGI, WSGI, AppModel, app_model, speaks_http2_itself
+from decisions.configs.carry import CONTAINER_DEPLOYS, CarriedRow, CarriedValues, Where, carry
 from decisions.configs.paths import CERT_PATH, KEY_PATH
 from decisions.contract import (
     DEPLOY,
     DJANGO,
-    DOCKER,
     FASTAPI,
     FLASK,
     GRANIAN,
@@ -27,7 +27,6 @@ from decisions.contract import (
     HTTP1,
     HTTP3,
     HYPERCORN,
-    KUBERNETES,
     STARLETTE,
     SYSTEMD,
     TLS,
@@ -40,7 +39,6 @@ from decisions.contract import (
 from decisions.domain import ServerInfo
 
 DEFAULT_DEPLOY = SYSTEMD
-CONTAINER_DEPLOYS = (DOCKER, KUBERNETES)
 ANY_ADDRESS = "0.0.0.0"
 LOOPBACK = "127.0.0.1"
 LOCAL_PROXIES = "127.0.0.1,::1"
@@ -69,6 +67,8 @@ MAX_REQUESTS = 1000
 MAX_REQUESTS_JITTER = 50
 WORKERS_LIFETIME_SECONDS = 3600  # Granian has no max-requests; it accepts 60 s or more
 GRACEFUL_SECONDS = 30
+REQUEST_TIMEOUT_SECONDS = 30  # Gunicorn's timeout and uWSGI's harakiri, unless carried over
+KEEPALIVE_SECONDS = 5  # Gunicorn's keepalive and Hypercorn's keep_alive_timeout, unless carried over
 # Serving QUIC, Hypercorn 0.18 waits its whole graceful_timeout at every stop (its UDP loop misses the shutdown).
 QUIC_GRACEFUL_SECONDS = 5
 # What a supervisor waits after SIGTERM before SIGKILL: longer than the server's own graceful stop.
@@ -117,6 +117,7 @@ class ServerPlan:
     behind_proxy: bool  # the bundle puts nginx in front
     trusted_proxies: str
     max_requests: int  # 0: no request-count recycling
+    max_requests_jitter: int
     workers_lifetime: int  # Granian; 0: none
     recycling: str  # what recycles workers, or why nothing does, for people
     graceful_seconds: int
@@ -124,6 +125,19 @@ class ServerPlan:
     pip_packages: tuple[str, ...]
     memory_pss_mib: Decimal  # per worker, the server's own
     framework_mib: Decimal  # per worker, the framework's (0 where unmeasured: another framework)
+    timeout: int  # Gunicorn's worker timeout, uWSGI's harakiri
+    keepalive: int  # Gunicorn's keepalive, Hypercorn's keep_alive_timeout
+    carried: Carried  # the settings carried over from the current server, as the share link gives them
+    carried_values: CarriedValues  # what they become on this server
+    answers: Answers  # what it was planned for: the other servers' plans for the same answers start from them
+
+    def carried_number(self, key: str) -> int:
+        """A carried setting's value as this server takes it; 0 when not carried or with no equivalent here."""
+        return self.carried_values.numbers.get(key, 0)
+
+    @property
+    def migration(self) -> tuple[CarriedRow, ...]:
+        return self.carried_values.rows
 
     @property
     def is_async(self) -> bool:
@@ -215,11 +229,17 @@ def plan_for(server: ServerInfo, answers: Answers) -> ServerPlan:
         rule = f"{rule}, {threads} threads each"
 
     holds_connections = app.websockets or app.held_requests
-    # One Uvicorn worker runs with no process above it: --limit-max-requests would end the server itself.
-    unsupervised = slug == UVICORN and workers == 1
-    max_requests = 0 if holds_connections or slug == GRANIAN or unsupervised else MAX_REQUESTS
+    # Granian recycles by lifetime; Hypercorn's and Uvicorn's retiring workers leave gaps (docs/sources.md).
+    recycles = not (holds_connections or slug in (GRANIAN, HYPERCORN, UVICORN))
     lifetime = WORKERS_LIFETIME_SECONDS if slug == GRANIAN and not holds_connections else 0
     worker_class = _worker_class(slug, app, interface, model, http2)
+    max_requests = (answers.carried.number("max_requests") or MAX_REQUESTS) if recycles else 0
+    recycling = _recycling(slug, app, max_requests, lifetime)
+    carried = carry(
+        slug,
+        answers.carried,
+        Where(deploy, worker_class, recycles, recycling, holds_connections, quic, behind_proxy),
+    )
     return ServerPlan(
         server=server,
         app=app,
@@ -244,15 +264,21 @@ def plan_for(server: ServerInfo, answers: Answers) -> ServerPlan:
         behind_proxy=behind_proxy,
         trusted_proxies="*" if in_container else LOCAL_PROXIES,
         max_requests=max_requests,
+        max_requests_jitter=carried.numbers.get("max_requests_jitter", MAX_REQUESTS_JITTER) if recycles else 0,
         workers_lifetime=lifetime,
-        recycling=_recycling(slug, app, max_requests, lifetime, unsupervised),
-        graceful_seconds=QUIC_GRACEFUL_SECONDS if quic else GRACEFUL_SECONDS,
+        recycling=recycling,
+        graceful_seconds=QUIC_GRACEFUL_SECONDS if quic else carried.numbers.get("graceful_timeout", GRACEFUL_SECONDS),
         held_capacity=workers * threads if holds_threads else 0,
         pip_packages=_pip_packages(slug, app, worker_class, http2, quic),
         memory_pss_mib=WORKER_CLASS_PSS_MIB.get(worker_class, server.memory_pss_mib)
         if slug == GUNICORN
         else server.memory_pss_mib,
         framework_mib=FRAMEWORK_MIB.get(app.framework, Decimal(0)),
+        timeout=carried.numbers.get("timeout", REQUEST_TIMEOUT_SECONDS),
+        keepalive=carried.numbers.get("keepalive", KEEPALIVE_SECONDS),
+        carried=answers.carried,
+        carried_values=carried,
+        answers=answers,
     )
 
 
@@ -281,7 +307,7 @@ def _worker_class(slug: str, app: AppModel, interface: str, model: str, http2: b
     return "asgi" if app.framework == DJANGO or http2 else "uvicorn_worker.UvicornWorker"
 
 
-def _recycling(slug: str, app: AppModel, max_requests: int, lifetime: int, unsupervised: bool) -> str:
+def _recycling(slug: str, app: AppModel, max_requests: int, lifetime: int) -> str:
     if app.websockets or app.held_requests:
         held = "open WebSockets" if app.websockets else "held requests"
         return (
@@ -293,10 +319,18 @@ def _recycling(slug: str, app: AppModel, max_requests: int, lifetime: int, unsup
                 else ""
             )
         )
-    if unsupervised:
+    if slug == HYPERCORN:
         return (
-            "No recycling: with one worker Uvicorn runs no process that would start a new one, so"
-            " --limit-max-requests would stop the server itself."
+            "No recycling: a Hypercorn 0.18 worker past max_requests stops accepting, and its replacement starts only"
+            " once it has exited, which can take its whole graceful_timeout: with one worker, or several retiring"
+            " together under even load, nothing would answer meanwhile."
+        )
+    if slug == UVICORN:
+        return (
+            "No recycling: one Uvicorn worker runs with no process that would start a new one, so"
+            " --limit-max-requests would stop the server itself; with several, Uvicorn's supervisor starts a new"
+            " worker only once the old one has died, and the workers retire together under even load: nothing"
+            " would answer for seconds."
         )
     if lifetime:
         return f"Each worker is replaced after {lifetime} seconds (Granian has no max-requests setting)."
@@ -346,14 +380,8 @@ def start_argv(plan: ServerPlan) -> list[str]:
         if plan.interface == WSGI:
             argv += ["--interface", "wsgi"]
         argv += ["--proxy-headers", "--forwarded-allow-ips", plan.trusted_proxies]
-        if plan.max_requests:
-            argv += [
-                "--limit-max-requests",
-                str(plan.max_requests),
-                "--limit-max-requests-jitter",
-                str(MAX_REQUESTS_JITTER),
-            ]
         argv += ["--timeout-graceful-shutdown", str(plan.graceful_seconds)]
+        argv += _carried_flags(plan, ("keepalive", "--timeout-keep-alive"), ("backlog", "--backlog"))
         return argv + (["--ssl-certfile", CERT_PATH, "--ssl-keyfile", KEY_PATH] if plan.tls_in_app else [])
     argv = [GRANIAN, "--interface", plan.interface, *address, "--http", "auto" if plan.http2 else "1"]
     if plan.interface == WSGI:
@@ -362,6 +390,13 @@ def start_argv(plan: ServerPlan) -> list[str]:
     if plan.workers_lifetime:
         argv += ["--workers-lifetime", str(plan.workers_lifetime)]
     argv += ["--workers-kill-timeout", str(plan.graceful_seconds), "--respawn-failed-workers", "--access-log"]
+    argv += _carried_flags(plan, ("backlog", "--backlog"))
     if plan.tls_in_app:
         argv += ["--ssl-certificate", CERT_PATH, "--ssl-keyfile", KEY_PATH]
     return argv + [plan.app_path]
+
+
+def _carried_flags(plan: ServerPlan, *flags: tuple[str, str]) -> list[str]:
+    """The flags of the settings carried over that this server takes, as (canonical key, flag): none otherwise, so a
+    bundle without carried settings keeps its command."""
+    return [part for key, flag in flags if plan.carried_number(key) for part in (flag, str(plan.carried_number(key)))]

@@ -19,11 +19,20 @@ from dataclasses import dataclass
 
 from django.template import Context, Engine, Template
 
-from decisions.answers import CORES_RANGE, PORT_RANGE, Answers, is_valid_app_path, is_valid_host
+from decisions.answers import (
+    CORES_RANGE,
+    NUMBER_SETTINGS,
+    PORT_RANGE,
+    Answers,
+    env_pair,
+    is_valid_app_path,
+    is_valid_host,
+    static_pair,
+)
+from decisions.configs.carry import MIGRATION_SOURCES, source_name
 from decisions.configs.paths import CERT_PATH, IMAGE_APP_DIR, KEY_PATH, VM_APP_DIR, VM_VENV
 from decisions.configs.plan import (
     DEFAULT_DEPLOY,
-    MAX_REQUESTS_JITTER,
     PRESTOP_SECONDS,
     SERVER_CONFIG_FILES,
     VERSIONS,
@@ -123,10 +132,31 @@ VARIABLES = dict(
     memory_estimate_mib="measured PSS per worker x workers",
     memory_limit_mib="the Kubernetes memory request and limit",
     memory_formula="how memory_limit_mib was worked out, for people",
+    timeout="Gunicorn's worker timeout, uWSGI's harakiri: 30 unless carried over",
+    keepalive="Gunicorn's keepalive, Hypercorn's keep_alive_timeout: 5 unless carried over",
+    backlog="the listen backlog carried over (Gunicorn, Hypercorn backlog; uWSGI listen), 0 when not",
+    limit_request_line="Gunicorn's limit_request_line carried over, 0 when not",
+    limit_request_fields="Gunicorn's limit_request_fields carried over, 0 when not",
+    limit_request_field_size="Gunicorn's limit_request_field_size or uWSGI's buffer-size carried over, 0 when not",
+    static_locations="list of {prefix, directory}: carried static files nginx serves (prefix and directory end in /)",
+    static_in_app="list of {prefix, directory}: carried static files the app serves itself (no nginx beside them)",
+    environment="list of {name, value}: environment variables carried over, validated to sit in double quotes",
+    environment_was="the option that set them on the server migrated from, e.g. `env` (uWSGI), or empty",
+    migrated_from="the server the settings were carried from (gunicorn, uwsgi, ..., daphne), or empty",
+    migrated_from_name="its name, e.g. uWSGI, or empty",
+    migration="list of {setting, was, became, note}: each carried setting and what it became, or why nothing",
+    not_carried="list of {option, why}: what the server migrated from does that no other server has",
     permalink="the result page for these answers (may be empty)",
     recommended="true when this server is the recommended one",
     reasons="list of {text, points, question, option}: why the server scores what it does",
     excluded_because="list of {text, question, option}: why the answers rule this server out",
+    compared_servers=(
+        "list of {server, server_name, start_argv, pip_install, config_file, config_text, address, tls, workers,"
+        " recommended}: this server, then every other server the answers leave in, in ranking order, each as its own"
+        " bundle starts it (compare.py runs them): its command as a list, its pip requirements quoted for a shell,"
+        " its config file's name and text as that bundle writes it (empty for Uvicorn and Granian), where it"
+        " answers (host:port), whether TLS ends in it, its workers; empty inside those config files themselves"
+    ),
 )
 
 
@@ -179,8 +209,16 @@ TAG_ONLY_LINE = re.compile(rf"^[ \t]*({TAG}(?:[ \t]*{TAG})*)[ \t]*$", re.MULTILI
 # ---------------------------------------------------------------- the values
 
 
-def context(plan: ServerPlan, ranking: Ranking, permalink: str = "") -> dict:
-    """Every value a template may use (VARIABLES), each one validated or read from the plan."""
+def context(plan: ServerPlan, ranking: Ranking, templates: Sequence[TemplateInfo], permalink: str = "") -> dict:
+    """Every value a template may use (VARIABLES), each one validated or read from the plan; `templates` write the
+    config files of the compared servers."""
+    return plan_values(plan, ranking, permalink) | {
+        "compared_servers": compared_servers(plan, ranking, templates, permalink)
+    }
+
+
+def plan_values(plan: ServerPlan, ranking: Ranking, permalink: str) -> dict:
+    """The values of one server's plan: every variable but compared_servers."""
     slug = plan.server.slug
     answers_tls = plan.tls_answer
     check_plan(plan)
@@ -230,7 +268,7 @@ def context(plan: ServerPlan, ranking: Ranking, permalink: str = "") -> dict:
         cert_path=CERT_PATH,
         key_path=KEY_PATH,
         max_requests=plan.max_requests,
-        max_requests_jitter=MAX_REQUESTS_JITTER if plan.max_requests else 0,
+        max_requests_jitter=plan.max_requests_jitter,
         workers_lifetime=plan.workers_lifetime,
         recycling=plan.recycling,
         graceful_timeout=plan.graceful_seconds,
@@ -251,6 +289,26 @@ def context(plan: ServerPlan, ranking: Ranking, permalink: str = "") -> dict:
         memory_estimate_mib=int(plan.measured_pss_mib.to_integral_value()),
         memory_limit_mib=plan.memory_limit_mib,
         memory_formula=plan.memory_formula,
+        timeout=plan.timeout,
+        keepalive=plan.keepalive,
+        backlog=plan.carried_number("backlog"),
+        limit_request_line=plan.carried_number("limit_request_line"),
+        limit_request_fields=plan.carried_number("limit_request_fields"),
+        limit_request_field_size=plan.carried_number("limit_request_field_size"),
+        static_locations=[
+            StrictDict(prefix=prefix, directory=f"{directory}/") for prefix, directory in plan.carried_values.static
+        ],
+        static_in_app=[
+            StrictDict(prefix=prefix, directory=directory) for prefix, directory in plan.carried_values.static_in_app
+        ],
+        environment=[StrictDict(name=name, value=value) for name, value in plan.carried.env],
+        environment_was=plan.carried_values.env_was,
+        migrated_from=plan.carried.migrated_from,
+        migrated_from_name=source_name(plan.carried.migrated_from),
+        migration=[
+            StrictDict(setting=row.setting, was=row.was, became=row.became, note=row.note) for row in plan.migration
+        ],
+        not_carried=[StrictDict(option=option, why=why) for option, why in plan.carried_values.not_carried],
         permalink=permalink,
         recommended=result is not None and ranking.recommended is result,
         reasons=[
@@ -258,6 +316,52 @@ def context(plan: ServerPlan, ranking: Ranking, permalink: str = "") -> dict:
         ],
         excluded_because=[StrictDict(text=r.text, question=r.question_text, option=r.option_label) for r in excluded],
     )
+
+
+def compared_servers(
+    plan: ServerPlan, ranking: Ranking, templates: Sequence[TemplateInfo], permalink: str
+) -> list[StrictDict]:
+    """`plan`'s server, then every other server the answers leave in (in ranking order), each planned for the same
+    answers and started as its own bundle starts it: what compare.py runs."""
+    others = [
+        result.server
+        for result in ranking.results
+        if result.eligible and result.server.slug != plan.server.slug and result.server.slug in VERSIONS
+    ]
+    plans = [plan, *(plan_for(server, plan.answers) for server in others)]
+    recommended = ranking.recommended.server.slug if ranking.recommended else ""
+    return [
+        StrictDict(
+            server=each.server.slug,
+            server_name=each.server.name,
+            start_argv=each.argv,
+            pip_install=shlex.join(each.pip_packages),
+            config_file=SERVER_CONFIG_FILES.get(each.server.slug, ""),
+            config_text=server_config_text(each, ranking, templates, permalink),
+            address=upstream_address(each.host, each.port),
+            tls=each.tls_in_app,
+            workers=each.workers,
+            recommended=each.server.slug == recommended,
+        )
+        for each in plans
+    ]
+
+
+def server_config_text(plan: ServerPlan, ranking: Ranking, templates: Sequence[TemplateInfo], permalink: str) -> str:
+    """The config file that the server's start command reads, as its bundle writes it; "" when it reads none."""
+    filename = SERVER_CONFIG_FILES.get(plan.server.slug)
+    template = next(
+        (
+            t
+            for t in sorted(templates, key=lambda t: (t.position, t.filename))
+            if t.filename == filename and t.applies_to(plan.server.slug, plan.deploy)
+        ),
+        None,
+    )
+    if template is None:
+        return ""
+    content = render_template(template, plan_values(plan, ranking, permalink) | {"compared_servers": []})
+    return with_link_comment(template.filename, content, permalink)
 
 
 def check_plan(plan: ServerPlan) -> None:
@@ -274,8 +378,23 @@ def check_plan(plan: ServerPlan) -> None:
         for value in (plan.deploy, plan.app.framework, plan.http, plan.tls_answer)
     ):
         problems.append("choices")
+    if not carried_settings_are_valid(plan):
+        problems.append("carried settings")
     if problems:
         raise ConfigError(f"Refusing to write invalid {', '.join(problems)} into a config file.")
+
+
+def carried_settings_are_valid(plan: ServerPlan) -> bool:
+    carried = plan.carried
+    return (
+        all(
+            key in NUMBER_SETTINGS and NUMBER_SETTINGS[key][0] <= value <= NUMBER_SETTINGS[key][1]
+            for key, value in carried.numbers
+        )
+        and all(static_pair(f"{prefix}={directory}") == (prefix, directory) for prefix, directory in carried.static)
+        and all(env_pair(f"{name}={value}") == (name, value) for name, value in carried.env)
+        and carried.migrated_from in ("", *MIGRATION_SOURCES)
+    )
 
 
 # ---------------------------------------------------------------- rendering
@@ -294,7 +413,7 @@ def render_bundle(
 
     Raises ConfigError naming the template when one cannot render, or when two write the same file.
     """
-    values = context(plan, ranking, permalink)
+    values = context(plan, ranking, templates, permalink)
     files: dict[str, ConfigFile] = {}
     for template in sorted(templates, key=lambda t: (t.position, t.filename)):
         if not template.applies_to(plan.server.slug, plan.deploy):
@@ -400,8 +519,9 @@ SAMPLE_ANSWERS = (
 )
 
 
-def check_template(template: TemplateInfo, criteria: Criteria) -> None:
-    """Compiles the template and renders it for each server and deploy target it serves, with sample answers.
+def check_template(template: TemplateInfo, criteria: Criteria, templates: Sequence[TemplateInfo]) -> None:
+    """Compiles the template and renders it for each server and deploy target it serves, with sample answers;
+    `templates` (the others) write the compared servers' config files.
 
     Raises ConfigError with the line of the first problem, so a bad template is refused when saved.
     """
@@ -414,7 +534,7 @@ def check_template(template: TemplateInfo, criteria: Criteria) -> None:
                 continue
             for index in range(len(SAMPLE_ANSWERS)):
                 answers = sample_answers(index, target)
-                render_template(template, sample_context(plan_for(server, answers), answers, criteria))
+                render_template(template, sample_context(plan_for(server, answers), answers, criteria, templates))
 
 
 def deploy_targets(criteria: Criteria) -> list[str]:
@@ -428,8 +548,8 @@ def sample_answers(index: int, deploy: str) -> Answers:
     return Answers(choices=SAMPLE_ANSWERS[index] | {DEPLOY: deploy})
 
 
-def sample_context(plan: ServerPlan, answers: Answers, criteria: Criteria) -> dict:
-    return context(plan, rank(answers.choices, criteria), SAMPLE_PERMALINK)
+def sample_context(plan: ServerPlan, answers: Answers, criteria: Criteria, templates: Sequence[TemplateInfo]) -> dict:
+    return context(plan, rank(answers.choices, criteria), templates, SAMPLE_PERMALINK)
 
 
 def _label(template: TemplateInfo) -> str:

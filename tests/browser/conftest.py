@@ -14,7 +14,6 @@ from django.test.testcases import LiveServerThread
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
 
-from browser.harness import BASE_DIR, CHROMIUM_ARGS, DESKTOP, FAILURES, Tab, require_chromium
 from decisions import store
 from decisions.models import (
     ConfigTemplate,
@@ -36,7 +35,8 @@ from decisions.seeding import (
     replace_templates,
 )
 from decisions.signals import one_version_bump
-from tests.services import Gunicorn
+from tests.browser.harness import BASE_DIR, CHROMIUM_ARGS, DESKTOP, FAILURES, Tab, require_chromium
+from tests.support.services import Gunicorn
 
 HOST = "127.0.0.1"
 # A fixed port when it is free keeps the permalinks in the screenshots, and so the PNGs, the same run to run.

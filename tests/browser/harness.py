@@ -170,3 +170,21 @@ def _describe(violation: dict) -> str:
         f"- {violation['impact']} {violation['id']}: {violation['help']} ({violation['helpUrl']})\n    at "
         + "\n    at ".join(targets)
     )
+
+
+def answer(page, question: str, option: str) -> None:
+    page.locator(f"label[for='q-{question}-{option}']").click()
+
+
+def assert_focus_is_visible(page) -> None:
+    """The focused control, or the option tile around a radio, draws a focus ring of at least 2px."""
+    ring = page.evaluate(
+        """() => {
+            const focused = document.activeElement;
+            const drawn = focused.closest('label.option') || focused;
+            const style = getComputedStyle(drawn);
+            const width = parseFloat(style.outlineWidth);
+            return {element: focused.outerHTML.slice(0, 80), style: style.outlineStyle, width: width};
+        }"""
+    )
+    assert ring["style"] != "none" and ring["width"] >= 2, f"no visible focus on {ring['element']}"

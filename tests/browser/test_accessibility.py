@@ -3,9 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from browser.harness import PUBLIC_PAGES
-from browser.test_flows import answer, assert_focus_is_visible
 from decisions.models import ConfigTemplate, Question
+from tests.browser.harness import PUBLIC_PAGES, answer, assert_focus_is_visible
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -37,7 +36,7 @@ def test_it_announces_each_new_result_from_a_live_region_that_stays_in_place(tab
     expect(status).to_have_attribute("aria-atomic", "true")
     status.evaluate("region => { region.dataset.original = 'yes' }")
 
-    answer(page, "framework", "fastapi")  # Django over HTTP/3 fits no server (tests/test_appmodel.py)
+    answer(page, "framework", "fastapi")  # Django over HTTP/3 fits no server (tests/scoring/test_appmodel.py)
     expect(status).to_have_text("1 of 12 answered: Uvicorn leads")
     answer(page, "http", "http3")
     expect(status).to_have_text("2 of 12 answered: Hypercorn leads")

@@ -6,12 +6,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from browser.harness import ANSWERS
 from decisions.models import Question
-
-
-def answer(page, question: str, option: str) -> None:
-    page.locator(f"label[for='q-{question}-{option}']").click()
+from tests.browser.harness import ANSWERS, answer, assert_focus_is_visible
 
 
 def test_it_updates_the_result_in_place_and_the_address_bar_becomes_the_share_link(tab, new_tab):
@@ -143,20 +139,6 @@ def tab_to(page, target, most: int = 80) -> None:
         if target.evaluate("element => element === document.activeElement"):
             return
     expect(target).to_be_focused()
-
-
-def assert_focus_is_visible(page) -> None:
-    """The focused control, or the option tile around a radio, draws a focus ring of at least 2px."""
-    ring = page.evaluate(
-        """() => {
-            const focused = document.activeElement;
-            const drawn = focused.closest('label.option') || focused;
-            const style = getComputedStyle(drawn);
-            const width = parseFloat(style.outlineWidth);
-            return {element: focused.outerHTML.slice(0, 80), style: style.outlineStyle, width: width};
-        }"""
-    )
-    assert ring["style"] != "none" and ring["width"] >= 2, f"no visible focus on {ring['element']}"
 
 
 def test_it_downloads_a_config_file_and_the_bundle(tab):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import harness
+from tests.browser import harness
 
 
 def test_it_records_console_errors_and_uncaught_exceptions(tab):

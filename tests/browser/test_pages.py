@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from browser.harness import PUBLIC_PAGES
+from tests.browser.harness import PUBLIC_PAGES
 
 
 def accent(tab) -> str:

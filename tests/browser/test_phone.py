@@ -2,7 +2,7 @@
 
 import pytest
 
-from browser.harness import PHONE, PUBLIC_PAGES
+from tests.browser.harness import PHONE, PUBLIC_PAGES
 
 TAP_TARGETS = "button, .button, .site-header a, label.option, summary"
 MIN_TAP = 44

@@ -5,9 +5,8 @@ from datetime import UTC, datetime
 
 from playwright.sync_api import expect
 
-from browser.harness import ANSWERS, PHONE
-from browser.test_flows import answer
 from decisions.models import CriteriaSnapshot, CriteriaVersion, Question
+from tests.browser.harness import ANSWERS, PHONE, answer
 
 EDIT_DATE = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ A size check, not a timing check: the bytes a browser receives do not depend on 
 
 import re
 
-from browser.harness import PUBLIC_PAGES
+from tests.browser.harness import PUBLIC_PAGES
 
 BUDGET_BYTES = 40_000
 FOREVER = "max-age=315360000, public, immutable"

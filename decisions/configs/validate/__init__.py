@@ -11,8 +11,9 @@ a log folder that does not exist here by a temporary one (supervisor).
 
 This module holds the public API and which checker reads which file or command. `checks` is what every check
 shares; each tool family has its module (`gunicorn`, `uwsgi`, `hypercorn`, `cli_servers` for Uvicorn and
-Granian, `containers`, `systemd`, `supervisor`, `nginx`); `stand_in` writes the stand-in app; and the Python
-programs the checkers run, or copy as the stand-in app, are plain files in `programs/`.
+Granian, `containers`, `systemd`, `supervisor`, `nginx`, and `kit` for compare.py); `stand_in` writes the
+stand-in app; and the Python programs the checkers run, or copy as the stand-in app, are plain files in
+`programs/`.
 """
 
 import fnmatch
@@ -25,6 +26,7 @@ from decisions.configs.validate import (
     containers,
     gunicorn,
     hypercorn,
+    kit,
     nginx,
     supervisor,
     systemd,
@@ -84,6 +86,7 @@ def _not_validated(check: Check, filename: str, content: str, app: str | None) -
 
 _VALIDATORS: tuple[tuple[str, str, Callable[[Check, str, str, str | None], None]], ...] = (
     ("gunicorn*.py", "gunicorn --check-config", gunicorn.check_file),
+    ("compare.py", "python -I -S: py_compile, --help", kit.check_file),
     ("uwsgi*.ini", "uwsgi --strict", uwsgi.check_file),
     ("hypercorn*.toml", "hypercorn Config.from_toml", hypercorn.check_file),
     ("Dockerfile", "hadolint", containers.check_dockerfile),

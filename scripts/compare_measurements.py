@@ -1,0 +1,34 @@
+"""Does a second run of `make measure` reproduce the first? `make measure-compare FIRST=... SECOND=...`
+
+    .venv/bin/python scripts/compare_measurements.py FIRST.json SECOND.json
+
+For every cell both runs measured, prints the first run's ratio to its baseline with its spread (min-max over the
+rounds) and the second run's ratio; a ratio is reproduced when the second's median lies within the first's spread.
+Exits 1 when any is not.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from decisions.measured import parse_run, reproductions, times  # noqa: E402
+
+
+def main(first_path: Path, second_path: Path) -> int:
+    first, second = (parse_run(json.loads(path.read_text())) for path in (first_path, second_path))
+    found = reproductions(first, second)
+    print(f"{'framework':10} {'workload':9} {'setup':32} {'first run':24} {'second run':24} reproduced")
+    for row in found:
+        mark = "yes" if row.reproduced else "NO"
+        print(f"{row.framework:10} {row.workload:9} {row.setup:32} {times(row.first):24} {times(row.second):24} {mark}")
+    missed = [row for row in found if not row.reproduced]
+    print(f"{len(found) - len(missed)} of {len(found)} ratios reproduced within the first run's spread.")
+    return 1 if missed or not found else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2])))

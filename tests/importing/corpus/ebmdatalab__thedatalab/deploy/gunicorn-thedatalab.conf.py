@@ -1,0 +1,3 @@
+bind = 'unix:/tmp/gunicorn-thedatalab.sock'
+workers = 2
+timeout = 30
