@@ -72,17 +72,17 @@ test-quick: install-dev
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
 
-# ruff checks and formats the Python (ruff.toml), djhtml indents the templates of both engines (templates/: the
-# admin's, Django's; jinja2/: the public pages'); `make format` rewrites both.
+# ruff checks and formats the Python (ruff.toml), djhtml indents the templates of both engines (templates/admin/:
+# Django's; templates/jinja2/: the public pages'); `make format` rewrites both.
 lint: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/djhtml --check templates jinja2
+	$(BIN)/djhtml --check templates
 
 format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
-	$(BIN)/djhtml templates jinja2
+	$(BIN)/djhtml templates
 
 superuser: migrate
 	$(BIN)/python manage.py createsuperuser

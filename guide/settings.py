@@ -64,11 +64,12 @@ MIDDLEWARE = [
 ROOT_URLCONF = "guide.urls"
 WSGI_APPLICATION = "guide.wsgi.application"
 
-# The public pages are Jinja2 templates (jinja2/), the admin Django's (templates/): docs/architecture.md says why.
+# The public pages are Jinja2 templates (templates/jinja2/), the admin Django's (templates/admin/): docs/architecture.md
+# says why.
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.jinja2.Jinja2",
-        "DIRS": [BASE_DIR / "jinja2"],
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
         "OPTIONS": {
             "environment": "guide.jinja2.environment",
             "context_processors": ["decisions.context_processors.checked_in"],
