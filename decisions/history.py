@@ -1,6 +1,7 @@
 """What one version of the criteria changed from the one before, in short lines a person reads. Pure functions."""
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from decisions.domain import (
     MATURITY,
@@ -45,6 +46,12 @@ def criteria_changes(old: Version, new: Version) -> list[str]:
     ):
         lines.append("The order of servers, questions or templates changed.")
     return lines
+
+
+def measurements_change(started_at: datetime, host: str, quick: bool) -> str:
+    """The line of a version that shows a new run of `make measure`."""
+    run = "quick run" if quick else "run"
+    return f"Measured speed: the pages now show the {run} of `make measure` of {started_at:%-d %b %Y} on {host}."
 
 
 def summary(lines: Sequence[str]) -> str:

@@ -3,6 +3,7 @@ framework × workload, each cell's ratio to the run's baseline, the article's th
 figures, and whether a second run reproduces a first. Pure: plain data in, frozen data out; docs/measuring.md.
 """
 
+import re
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -41,6 +42,8 @@ CLAIM_ASGI = "ASGI servers are 2-4x faster than WSGI servers for async workloads
 CLAIM_GAP = "For request-response APIs the gap between Gunicorn and Uvicorn narrows."
 CLAIM_GRANIAN = "Granian's gains are largest in connection-heavy scenarios with minimal application logic."
 AGREES, DISAGREES, NOT_MEASURED = "agrees", "disagrees", "not measured"
+# A run is noisy when other jobs loaded the machine before it began: a 1-minute load average above this per core.
+NOISY_LOAD_PER_CORE = 0.5
 
 
 class InvalidMeasurements(ValueError):
@@ -120,6 +123,24 @@ class MeasuredRun:
     def frameworks(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(cell.framework for cell in self.cells))
 
+    @property
+    def cores(self) -> int | None:
+        cores = self.machine.get("cores")
+        return cores if isinstance(cores, int) and not isinstance(cores, bool) and cores > 0 else None
+
+    @property
+    def load_before_minute(self) -> float | None:
+        """The 1-minute load average `uptime` gave before the run began."""
+        found = re.search(r"load average: ([0-9.]+)", self.load_before)
+        return float(found.group(1)) if found else None
+
+    @property
+    def noisy(self) -> bool:
+        """Other jobs loaded the machine when the run began: its absolute figures are low, its ratios less sure
+        (each round loads every server in turn, so they shared the load)."""
+        load, cores = self.load_before_minute, self.cores
+        return load is not None and cores is not None and load > NOISY_LOAD_PER_CORE * cores
+
 
 @dataclass(frozen=True)
 class Ratio:
@@ -128,6 +149,37 @@ class Ratio:
     cell: Cell
     baseline: Cell
     spread: Spread
+
+
+@dataclass(frozen=True)
+class CellFigures:
+    """What a page shows of one cell: its medians with their spread over the rounds, and its ratio to the baseline."""
+
+    cell: Cell
+    rps: Spread | None
+    p50_ms: Spread | None
+    p99_ms: Spread | None
+    pss_mib: Spread | None
+    errors: int  # over every round
+    requests: int  # over every round
+    ratio: Ratio | None
+
+
+@dataclass(frozen=True)
+class Group:
+    """The cells of one framework × workload, as the run lists them."""
+
+    framework: str
+    workload: WorkloadInfo
+    rows: tuple[CellFigures, ...]
+
+    @property
+    def anchor(self) -> str:
+        return group_anchor(self.framework, self.workload.slug)
+
+    @property
+    def baseline(self) -> Cell | None:
+        return next((row.cell for row in self.rows if row.cell.baseline), None)
 
 
 @dataclass(frozen=True)
@@ -314,6 +366,41 @@ def ratio(run: MeasuredRun, cell: Cell) -> Ratio | None:
     ratios = [figures.rps / baseline_rps[figures.round] for figures in cell.runs if baseline_rps.get(figures.round)]
     found = spread_of(ratios)
     return Ratio(cell, baseline, found) if found else None
+
+
+def figures_of(run: MeasuredRun, cell: Cell) -> CellFigures:
+    return CellFigures(
+        cell=cell,
+        rps=cell.spread("rps"),
+        p50_ms=cell.spread("p50_ms"),
+        p99_ms=cell.spread("p99_ms"),
+        pss_mib=cell.spread("pss_mib"),
+        errors=sum(figures.errors for figures in cell.runs),
+        requests=sum(figures.requests for figures in cell.runs),
+        ratio=ratio(run, cell),
+    )
+
+
+def groups(run: MeasuredRun) -> tuple[Group, ...]:
+    """Every framework × workload the run measured: frameworks as the run lists them, workloads in WORKLOADS order."""
+    found = _groups(run.cells)
+    return tuple(
+        Group(framework, info, tuple(figures_of(run, cell) for cell in found[framework, info.slug]))
+        for framework in run.frameworks
+        for workload in WORKLOADS
+        if (info := run.workload(workload)) and (framework, workload) in found
+    )
+
+
+def for_servers(run: MeasuredRun, framework: str, workload: str, servers: Sequence[str]) -> tuple[CellFigures, ...]:
+    """The figures of each of `servers` (slugs, in that order) the run measured for the framework and workload."""
+    cells = (server_cell(run, framework, workload, server) for server in servers)
+    return tuple(figures_of(run, cell) for cell in cells if cell is not None)
+
+
+def group_anchor(framework: str, workload: str) -> str:
+    """The id of a framework × workload's table on the measured page, e.g. django-held."""
+    return f"{framework}-{workload}"
 
 
 def server_cell(run: MeasuredRun, framework: str, workload: str, server: str) -> Cell | None:

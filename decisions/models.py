@@ -30,7 +30,7 @@ from decisions.domain import (
     template_from_fields,
 )
 from decisions.expectations import ExpectationInfo, broken_by, record
-from decisions.history import FIRST_VERSION, criteria_changes, summary
+from decisions.history import FIRST_VERSION, criteria_changes, measurements_change, summary
 from decisions.measured import MeasuredRun, parse_run
 from decisions.protection import ContractedRow
 
@@ -62,6 +62,14 @@ class CriteriaVersion(models.Model):
         criteria, templates = read_criteria(Server, Option), read_templates(ConfigTemplate)
         return record_version(cls, CriteriaSnapshot, row, criteria, templates, by, stored_expectations())
 
+    @classmethod
+    @transaction.atomic
+    def show_latest_run(cls, by: str = "") -> "CriteriaSnapshot | None":
+        """A new version for the run the pages now show (MeasurementRun.current()); None when the last snapshot
+        shows it already."""
+        row = cls.objects.select_for_update().filter(pk=1).first()
+        return record_measurements(cls, CriteriaSnapshot, MeasurementRun, row, by)
+
 
 class CriteriaSnapshot(models.Model):
     """One version of the criteria and templates exactly as the site used them; never edited."""
@@ -77,6 +85,14 @@ class CriteriaSnapshot(models.Model):
         help_text="The expectations that passed with the version before and fail with this one.",
     )
     data = models.JSONField(help_text="Servers, questions, options, effects and config templates.")
+    measurement_run = models.ForeignKey(
+        "MeasurementRun",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,  # a pinned link keeps showing its run
+        related_name="+",
+        help_text="The run of `make measure` the pages showed with this version; none before runs were shown.",
+    )
 
     class Meta:
         ordering = ["-number"]
@@ -118,7 +134,30 @@ def record_version(
     }
     if broken:  # only from migration 0010 on, whose model has the field
         snapshot["broken_expectations"] = broken
+    if getattr(previous, "measurement_run_id", None):  # an edit of the criteria keeps the run the pages show
+        snapshot["measurement_run_id"] = previous.measurement_run_id
     return CriteriaSnapshot.objects.create(**snapshot)
+
+
+def record_measurements(CriteriaVersion, CriteriaSnapshot, MeasurementRun, row, by: str) -> "CriteriaSnapshot | None":
+    """The next version: the last snapshot's criteria with the run the pages now show, unless it shows that run
+    already (or no version exists yet). The models are passed so that migrations can use it."""
+    previous = CriteriaSnapshot.objects.filter(number=row.number).first() if row else None
+    run = latest_run(MeasurementRun)
+    if previous is None or run is None or previous.measurement_run_id == run.pk:
+        return None
+    now = timezone.now()
+    changes = [measurements_change(run.started_at, run.host, run.quick)]
+    CriteriaVersion.objects.filter(pk=1).update(number=row.number + 1, changed_at=now)
+    return CriteriaSnapshot.objects.create(
+        number=row.number + 1,
+        created_at=now,
+        by=by or "a run imported outside the command",
+        summary=summary(changes),
+        changes=changes,
+        data=previous.data,
+        measurement_run=run,
+    )
 
 
 class CriteriaPart(models.Model):
@@ -469,5 +508,11 @@ class MeasurementRun(models.Model):
 
     @classmethod
     def current(cls) -> "MeasurementRun | None":
-        """The latest full run (the latest quick one when there is none)."""
-        return cls.objects.filter(quick=False).first() or cls.objects.first()
+        return latest_run(cls)
+
+
+def latest_run(MeasurementRun) -> "MeasurementRun | None":
+    """The latest full run (the latest quick one when there is none); the model is passed so that migrations can
+    use it."""
+    runs = MeasurementRun.objects.order_by("-started_at")
+    return runs.filter(quick=False).first() or runs.first()

@@ -1,19 +1,33 @@
-"""The criteria in force and their config templates, loaded from the models and memoised per criteria version."""
+"""The criteria in force and their config templates, and the measuring run each version shows, loaded from the models
+and memoised per criteria version."""
 
+import functools
+import json
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from threading import Lock
 
 from django.db import connection
 
 from decisions.domain import Criteria, TemplateInfo
-from decisions.models import CriteriaSnapshot, stored_criteria, stored_templates
+from decisions.measured import MeasuredRun, parse_run
+from decisions.models import CriteriaSnapshot, MeasurementRun, stored_criteria, stored_templates
 
 _memo: dict[str, object] = {}
 _memo_lock = Lock()
 # Snapshots never change, so each is loaded once: by version number, the least recently used dropped first.
 _snapshots: OrderedDict[int, tuple[Criteria, tuple[TemplateInfo, ...]]] = OrderedDict()
 SNAPSHOTS_KEPT = 16
+# The run each version shows, by the version's key: the current one's and those of the snapshots kept.
+_runs: OrderedDict[str, "ShownRun | None"] = OrderedDict()
+RUNS_KEPT = SNAPSHOTS_KEPT + 1
+
+
+@dataclass(frozen=True)
+class ShownRun:
+    id: int  # the MeasurementRun row's
+    run: MeasuredRun
 
 
 Stamp = tuple[int, datetime]  # (number, changed_at) of the CriteriaVersion row, as the database returns them
@@ -50,7 +64,7 @@ def version(number: int) -> tuple[Criteria, tuple[TemplateInfo, ...]] | None:
         if number in _snapshots:
             _snapshots.move_to_end(number)
             return _snapshots[number]
-    snapshot = CriteriaSnapshot.objects.filter(number=number).first()
+    snapshot = CriteriaSnapshot.objects.select_related("measurement_run").filter(number=number).first()
     if snapshot is None:
         return None
     frozen = snapshot.frozen()
@@ -58,7 +72,34 @@ def version(number: int) -> tuple[Criteria, tuple[TemplateInfo, ...]] | None:
         _snapshots[number] = frozen
         while len(_snapshots) > SNAPSHOTS_KEPT:
             _snapshots.popitem(last=False)
+    _keep_run(frozen[0], snapshot.measurement_run)
     return frozen
+
+
+def shown_run(criteria: Criteria) -> ShownRun | None:
+    """The measuring run the pages show with `criteria`'s version (None: no run yet); one query when not memoised
+    (a pinned version's comes with its snapshot)."""
+    with _memo_lock:
+        if criteria.key in _runs:
+            _runs.move_to_end(criteria.key)
+            return _runs[criteria.key]
+    snapshot = CriteriaSnapshot.objects.filter(number=criteria.version)
+    return _keep_run(criteria, MeasurementRun.objects.filter(pk__in=snapshot.values("measurement_run")).first())
+
+
+def _keep_run(criteria: Criteria, row: MeasurementRun | None) -> ShownRun | None:
+    shown = ShownRun(row.pk, _parsed(row.source)) if row else None
+    with _memo_lock:
+        _runs[criteria.key] = shown
+        while len(_runs) > RUNS_KEPT:
+            _runs.popitem(last=False)
+    return shown
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed(source: str) -> MeasuredRun:
+    """A run file read once, however many versions show it."""
+    return parse_run(json.loads(source))
 
 
 def changelog() -> list[CriteriaSnapshot]:
@@ -82,3 +123,4 @@ def forget() -> None:
     with _memo_lock:
         _memo.clear()
         _snapshots.clear()
+        _runs.clear()

@@ -21,12 +21,14 @@ from decisions import store
 from decisions.answers import ENV, MIGRATED_FROM, STATIC, Answers, Carried
 from decisions.appmodel import app_model
 from decisions.caching import ResponseKey, criteria_stamp, keyed, response_key
-from decisions.charts import memory_chart
+from decisions.charts import memory_chart, speed_chart
 from decisions.configs.plan import ServerPlan, bind_address, plan_for
 from decisions.configs.render import Bundle, ConfigError, recommended_bundle, render_bundle
+from decisions.contract import FRAMEWORK
 from decisions.decision_record import DecisionRecord, decision_record
 from decisions.domain import Criteria, TemplateInfo
 from decisions.forms import PARAMETERS, FieldError, questionnaire_form, read_questionnaire
+from decisions.measured import CellFigures, Spread, claim_checks, for_servers, group_anchor, groups, workloads_for
 from decisions.scoring import Change, Ranking, Sensitivity, compare_versions, rank, what_would_change
 from decisions.sharing import share_description, share_title
 
@@ -118,6 +120,7 @@ def result_context(request: HttpRequest, parsed: Parsed) -> dict:
         }
         | _configs_context(parsed, ranking, plans[0] if recommended else None, query, permalink)
         | _outdated_context(request, parsed)
+        | {"measured": measured_for_answers(criteria, answers, ranking)}
     )
 
 
@@ -324,6 +327,7 @@ def result_json(request: HttpRequest) -> JsonResponse:
             "configs_error": ctx["configs_error"] or None,
         }
         | ({"current": _current_json(outdated)} if outdated["outdated"] else {})
+        | measured_json(request, measured_for_answers(criteria, answers, ranking))
     )
 
 
@@ -480,6 +484,115 @@ def servers(request: HttpRequest) -> HttpResponse:
 def changes(request: HttpRequest) -> HttpResponse:
     ctx = {"criteria": store.current(criteria_stamp(request)), "versions": store.changelog()}
     return render(request, "decisions/changes.html", ctx)
+
+
+class MeasuredSection(NamedTuple):
+    """One workload the answers describe: the figures of the ranked servers measured for it."""
+
+    workload: str  # its label in the run
+    workload_slug: str
+    rows: tuple[CellFigures, ...]
+    anchor: str  # of its table on the measured page
+
+
+class MeasuredForAnswers(NamedTuple):
+    shown: store.ShownRun
+    framework: str
+    framework_label: str
+    sections: tuple[MeasuredSection, ...]
+    page_anchor: str  # the framework's first table on the measured page
+
+
+def measured_for_answers(criteria: Criteria, answers: Answers, ranking: Ranking) -> MeasuredForAnswers | None:
+    """The run `criteria`'s version shows, for the answered framework and workloads; None when the version shows
+    no run or the run did not measure the framework."""
+    shown = store.shown_run(criteria)
+    framework = answers.choices.get(FRAMEWORK, "")
+    if shown is None or framework not in shown.run.frameworks:
+        return None
+    run = shown.run
+    servers = [result.server.slug for result in ranking.results if result.eligible]
+    sections = tuple(
+        MeasuredSection(info.label, info.slug, rows, group_anchor(framework, info.slug))
+        for workload in workloads_for(answers.choices)
+        if (info := run.workload(workload)) and (rows := for_servers(run, framework, workload, servers))
+    )
+    first = next(group.anchor for group in groups(run) if group.framework == framework)
+    return MeasuredForAnswers(shown, framework, _framework_labels(criteria).get(framework, framework), sections, first)
+
+
+def measured_json(request: HttpRequest, measured: MeasuredForAnswers | None) -> dict:
+    """`measured` and `measurement_run` where the version shows a run that measured the framework: a link pinned
+    before runs were shown keeps its JSON, byte for byte."""
+    if measured is None:
+        return {}
+    page = request.build_absolute_uri(_path("measured"))
+    return {
+        "measured": [
+            _figures_json(section, row) | {"url": f"{page}#{section.anchor}"}
+            for section in measured.sections
+            for row in section.rows
+        ],
+        "measurement_run": {
+            "id": measured.shown.id,
+            "started_at": measured.shown.run.started_at.isoformat(),
+            "url": page,
+        },
+    }
+
+
+def _figures_json(section: MeasuredSection, row: CellFigures) -> dict:
+    # The JSON's field names, as keywords: `workload` is the measured workload, not the question of that name.
+    return dict(
+        server=row.cell.server,
+        setup=row.cell.setup,
+        workload=section.workload_slug,
+        rps=_spread_json(row.rps, 1),
+        p50_ms=_median(row.p50_ms, 2),
+        p99_ms=_median(row.p99_ms, 2),
+        errors=row.errors,
+        requests=row.requests,
+        pss_mib=_median(row.pss_mib, 1),
+        ratio=_spread_json(row.ratio.spread if row.ratio else None, 2),
+        baseline=row.ratio.baseline.setup if row.ratio else None,
+    )
+
+
+def _spread_json(spread: Spread | None, digits: int) -> dict | None:
+    if spread is None:
+        return None
+    return {
+        "median": round(spread.median, digits),
+        "low": round(spread.low, digits),
+        "high": round(spread.high, digits),
+    }
+
+
+def _median(spread: Spread | None, digits: int) -> float | None:
+    return round(spread.median, digits) if spread else None
+
+
+def _framework_labels(criteria: Criteria) -> dict[str, str]:
+    question = criteria.question(FRAMEWORK)
+    return {option.slug: option.label for option in question.options} if question else {}
+
+
+@keyed(_current_key)
+def measured(request: HttpRequest) -> HttpResponse:
+    """Every framework × workload of the run the current criteria version shows, with the article's claims."""
+    criteria = store.current(criteria_stamp(request))
+    shown = store.shown_run(criteria)
+    ctx = {"criteria": criteria, "shown": shown, "groups": [], "claims": ()}
+    if shown is not None:
+        labels = _framework_labels(criteria)
+        ctx |= {
+            "groups": [
+                (group, labels.get(group.framework, group.framework), speed_chart(group.rows))
+                for group in groups(shown.run)
+            ],
+            "claims": claim_checks(shown.run),
+        }
+    return render(request, "decisions/measured.html", ctx)
 
 
 @require_safe

@@ -15,6 +15,7 @@ urlpatterns = [
     path("recommend/decision.md", views.decision_record_download, name="decision-record"),
     path("servers/", views.servers, name="servers"),
     path("changes/", views.changes, name="changes"),
+    path("measured/", views.measured, name="measured"),
     path("health", views.health, name="health"),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's); the hashed name is read per request.

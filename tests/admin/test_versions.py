@@ -18,6 +18,7 @@ from decisions.models import (
     ConfigTemplate,
     CriteriaSnapshot,
     CriteriaVersion,
+    MeasurementRun,
     Option,
     Question,
     Server,
@@ -70,7 +71,10 @@ def test_the_migration_snapshots_the_version_an_existing_database_holds():
     assert first.frozen()[0].tie_rule == POSITION
     version = CriteriaVersion.objects.get()
     snapshot = CriteriaSnapshot.objects.get(number=version.number)
-    assert snapshot.by == "migration 0011" and snapshot.created_at == version.changed_at
+    assert snapshot.by == "migration 0015" and snapshot.created_at == version.changed_at
+    # 0015 shows the seeded run: a version of 0011's criteria that names it
+    assert snapshot.measurement_run == MeasurementRun.current() and snapshot.changes[0].startswith("Measured speed:")
+    assert CriteriaSnapshot.objects.get(number=version.number - 1).by == "migration 0011"
     criteria, templates = snapshot.frozen()
     assert criteria == stored_criteria(version.number, version.changed_at) and templates == stored_templates()
     assert criteria.key == store.current().key
