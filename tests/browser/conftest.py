@@ -21,6 +21,7 @@ from decisions.models import (
     CriteriaVersion,
     Effect,
     Expectation,
+    MeasurementRun,
     Option,
     Question,
     Server,
@@ -30,9 +31,11 @@ from decisions.seeding import (
     default_criteria,
     default_expectations,
     default_templates,
+    import_measurements,
     replace_criteria,
     replace_expectations,
     replace_templates,
+    seed_measurement_files,
 )
 from decisions.signals import one_version_bump
 from tests.browser.harness import BASE_DIR, CHROMIUM_ARGS, DESKTOP, FAILURES, Tab, require_chromium
@@ -114,7 +117,7 @@ def site(live_server_thread, transactional_db) -> str:
     """The live server's address, over the seeded criteria and config templates: each test gets them afresh.
 
     The criteria are version 1 with its snapshot, and its date is pinned, so the footer, and with it the screenshots,
-    read the same on every run.
+    read the same on every run. Version 1 shows the run the seed ships.
     """
     with transaction.atomic():
         CriteriaSnapshot.objects.all().delete()
@@ -124,7 +127,10 @@ def site(live_server_thread, transactional_db) -> str:
             replace_templates(default_templates(), ConfigTemplate)
         replace_expectations(default_expectations(), Expectation)
         CriteriaVersion.objects.filter(pk=1).update(changed_at=CRITERIA_DATE)
-        CriteriaSnapshot.objects.filter(number=1).update(created_at=CRITERIA_DATE)
+        for path in seed_measurement_files():
+            import_measurements(path.read_text(encoding="utf-8"), MeasurementRun)
+        shown = MeasurementRun.current()
+        CriteriaSnapshot.objects.filter(number=1).update(created_at=CRITERIA_DATE, measurement_run=shown)
     store.forget()
     return f"http://{live_server_thread.host}:{live_server_thread.port}"
 

@@ -44,6 +44,7 @@ PUBLIC_PAGES = {
     "result-error": ("/recommend/?framework=rails&port=70000", 400),
     "servers": ("/servers/", 200),
     "changes": ("/changes/", 200),
+    "measured": ("/measured/", 200),
 }
 BLOCKING_IMPACTS = ("serious", "critical")
 # Reports each Content Security Policy violation to the harness, in case the browser does not log it as an error.

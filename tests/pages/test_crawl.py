@@ -16,6 +16,7 @@ LANDINGS = {
     "/": 200,
     "/servers/": 200,
     "/changes/": 200,
+    "/measured/": 200,
     "/?framework=fastapi&async=yes&realtime=websockets&deploy=docker&tls=app": 200,
     "/recommend/?framework=django&deploy=kubernetes&cores=4": 200,
     "/recommend/?framework=flask&deploy=supervisor&http=http3": 200,

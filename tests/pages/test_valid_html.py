@@ -38,6 +38,7 @@ def test_every_public_page_and_partial_is_valid_html(client, admin_client, tmp_p
         "home-errors": fetch(client, "/?framework=nope&workers=lots", 400),
         "result": fetch(client, f"/recommend/?{QUERY}"),
         "servers": fetch(client, "/servers/"),
+        "measured": fetch(client, "/measured/"),
         "404": fetch(client, "/no-such-page/", 404),
         # Django's handler500: the 500 template rendered without a request context.
         "500": server_error(RequestFactory().get("/")).content.decode(),
