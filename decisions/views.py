@@ -32,6 +32,9 @@ from decisions.measured import CellFigures, Spread, claim_checks, for_servers, g
 from decisions.scoring import Change, Ranking, Sensitivity, compare_versions, rank, what_would_change
 from decisions.sharing import share_description, share_title
 
+# A longer file (compare.py) is offered for download only: inline, it would outweigh the rest of the page.
+PREVIEW_CHARACTERS = 8_000
+
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
@@ -156,7 +159,8 @@ def _configs_context(parsed: Parsed, ranking: Ranking, plan: ServerPlan | None, 
     configs = [
         {
             "filename": f.filename,
-            "content": f.content,
+            "content": f.content if len(f.content) <= PREVIEW_CHARACTERS else "",
+            "kilobytes": round(len(f.content.encode()) / 1000),
             "url": _with_query(_path("config-file", f.filename), query),
         }
         for f in files

@@ -9,6 +9,7 @@ from markupsafe import escape
 from decisions.answers import Answers
 from decisions.configs.plan import plan_for
 from decisions.models import ConfigTemplate, CriteriaVersion
+from decisions.views import PREVIEW_CHARACTERS
 from tests.support.bundles import CRITERIA
 
 pytestmark = pytest.mark.django_db
@@ -134,11 +135,22 @@ def test_the_result_page_previews_each_file_with_copy_and_download(client):
     for number, name in enumerate(FILES, start=1):
         assert f"<summary><code>{name}</code></summary>" in section
         assert f'href="/recommend/configs/{name}?{pinned}" download="{name}"' in section
-        assert f'data-copy="#config-{number}"' in section and f'<code id="config-{number}">' in section
+        previewed = name != "compare.py"
+        assert (f'data-copy="#config-{number}"' in section) == previewed
+        assert (f'<code id="config-{number}">' in section) == previewed
     assert f'href="/recommend/bundle.zip?{pinned}" download>Download all (zip)</a>' in section
     assert 'data-copy="#start-command"' in section and "<span>uvicorn</span> <span>main:app</span>" in section
     assert "proxy_set_header Upgrade $http_upgrade;" in section  # the nginx preview, escaped as text
     assert "<script" not in section and "style=" not in section  # CSP: no inline script or style
+
+
+def test_a_file_too_long_to_show_is_offered_for_download_only(client):
+    html = client.get(f"/recommend/?{QUERY}").content.decode()
+    kit = html[html.index("<summary><code>compare.py</code></summary>") :].split("</details>")[0]
+    download = client.get(f"/recommend/configs/compare.py?{QUERY}").content.decode()
+    assert len(download) > PREVIEW_CHARACTERS and "def main(" in download
+    assert f"{round(len(download.encode()) / 1000)} kB, too long to show here: download it to read it." in kit
+    assert "def main(" not in kit and "data-copy" not in kit and 'download="compare.py"' in kit
 
 
 def test_the_htmx_partial_carries_the_configs_too(client):
