@@ -392,6 +392,12 @@ def groups(run: MeasuredRun) -> tuple[Group, ...]:
     )
 
 
+def first_anchor(run: MeasuredRun, framework: str) -> str:
+    """The anchor of the framework's first table on the measured page (groups() order), without reading figures."""
+    workload = next(w for w in WORKLOADS if run.workload(w) and any(cells_for(run, framework, w)))
+    return group_anchor(framework, workload)
+
+
 def for_servers(run: MeasuredRun, framework: str, workload: str, servers: Sequence[str]) -> tuple[CellFigures, ...]:
     """The figures of each of `servers` (slugs, in that order) the run measured for the framework and workload."""
     cells = (server_cell(run, framework, workload, server) for server in servers)

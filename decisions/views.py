@@ -28,7 +28,16 @@ from decisions.contract import FRAMEWORK
 from decisions.decision_record import DecisionRecord, decision_record
 from decisions.domain import Criteria, TemplateInfo
 from decisions.forms import PARAMETERS, FieldError, questionnaire_form, read_questionnaire
-from decisions.measured import CellFigures, Spread, claim_checks, for_servers, group_anchor, groups, workloads_for
+from decisions.measured import (
+    CellFigures,
+    Spread,
+    claim_checks,
+    first_anchor,
+    for_servers,
+    group_anchor,
+    groups,
+    workloads_for,
+)
 from decisions.scoring import Change, Ranking, Sensitivity, compare_versions, rank, what_would_change
 from decisions.sharing import share_description, share_title
 
@@ -521,8 +530,8 @@ def measured_for_answers(criteria: Criteria, answers: Answers, ranking: Ranking)
         for workload in workloads_for(answers.choices)
         if (info := run.workload(workload)) and (rows := for_servers(run, framework, workload, servers))
     )
-    first = next(group.anchor for group in groups(run) if group.framework == framework)
-    return MeasuredForAnswers(shown, framework, _framework_labels(criteria).get(framework, framework), sections, first)
+    label = _framework_labels(criteria).get(framework, framework)
+    return MeasuredForAnswers(shown, framework, label, sections, first_anchor(run, framework))
 
 
 def measured_json(request: HttpRequest, measured: MeasuredForAnswers | None) -> dict:

@@ -1,5 +1,6 @@
 """decisions/measured.py: a run file read into data, ratios, the article's claims, reproductions. Pure: no database."""
 
+import json
 import re
 
 import pytest
@@ -17,14 +18,17 @@ from decisions.measured import (
     baseline_for,
     cells_for,
     claim_checks,
+    first_anchor,
     gap_change,
     gap_claim,
     granian_claim,
+    groups,
     parse_run,
     ratio,
     reproductions,
     workloads_for,
 )
+from decisions.seeding import seed_measurement_files
 from tests.support.measurements import cell, django_run, run_data
 
 
@@ -176,3 +180,9 @@ def _first_cell(data: dict, **fields) -> dict:
 def _first_run(data: dict, **fields) -> dict:
     data["cells"][0]["runs"][0] |= fields
     return data
+
+
+def test_it_finds_a_frameworks_first_table_without_reading_every_figure():
+    run = parse_run(json.loads(seed_measurement_files()[-1].read_text()))
+    for framework in run.frameworks:
+        assert first_anchor(run, framework) == next(g.anchor for g in groups(run) if g.framework == framework)
