@@ -87,7 +87,7 @@ def test_it_prefills_the_questionnaire_from_a_pasted_uwsgi_ini_and_says_where_ea
     assert html.count('class="read-from"') == 4  # framework, async, current and the app path
     assert '<section class="panel imported" id="imported"' in html
     assert "<strong>timeout</strong> 10, from <code>harakiri = 10</code>" in html
-    assert "<h3>Read, not carried</h3>" in html and "<strong>processes</strong> 4" in html
+    assert "<summary>Read, not carried: 20</summary>" in html and "<strong>processes</strong> 4" in html
     # the carried settings are the questionnaire's detail fields: answering again keeps them
     assert 'name="timeout" type="number" value="10"' in html and 'name="from" type="text" value="uwsgi"' in html
 
@@ -290,3 +290,19 @@ def test_it_never_writes_an_upload_to_disk(client, monkeypatch, tmp_path, settin
     assert response.status_code == 400
     assert [type(handler) for handler in response.wsgi_request.upload_handlers] == [HeldInMemory]
     assert spooled == [] and list(tmp_path.iterdir()) == []
+
+
+def test_the_result_shows_what_each_carried_setting_became(client):
+    location = imported_page(client, text=corpus_text(UWSGI_INI))[0]["Location"]
+    html = client.get(location.replace("/?", "/recommend/?").replace("current=uwsgi", "current=none")).content.decode()
+    assert 'id="migration-title">Settings carried over from uwsgi, and what each became:' in html
+    assert (
+        "<td><code>timeout = 10</code></td><td><code>harakiri</code></td>"
+        "<td><code>gunicorn.conf.py</code>: <code>timeout = 10</code></td>"
+    ) in html
+    assert '<table class="migration">' not in client.get("/recommend/?framework=flask").content.decode()
+
+
+def test_it_tells_pasted_requirements_from_a_settings_file(client):
+    redirect, page = imported_page(client, text=corpus_text(REQUIREMENTS))
+    assert "framework=django" in redirect["Location"] and "realtime=websockets" in redirect["Location"]
