@@ -156,13 +156,20 @@ def forget() -> None:
         _keys.clear()
 
 
+def personal(request: HttpRequest) -> bool:
+    """The request brings a session (an admin, or a visitor shown where their imported setup's answers were read):
+    what it gets may be theirs alone, so it has no ETag, the sent-response cache neither stores nor replays it,
+    and it leaves `private, no-store`."""
+    return settings.SESSION_COOKIE_NAME in request.COOKIES
+
+
 def keyed(compute: Callable[[HttpRequest, tuple[str, ...]], ResponseKey], vary: tuple[str, ...] = ()):
     """Marks a view whose response is a pure function of compute(request, vary): GET and HEAD only, the key's
     ETag (304 on a match), Vary on `vary`, stored once sent by decisions.middleware.SentResponseCache."""
     key_function = KeyFunction(compute, vary)
 
-    def etag(request: HttpRequest, *args, **kwargs) -> str:
-        return key_of(request, key_function).etag
+    def etag(request: HttpRequest, *args, **kwargs) -> str | None:
+        return None if personal(request) else key_of(request, key_function).etag
 
     def decorate(view):
         wrapped = condition(etag_func=etag)(view)

@@ -5,8 +5,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import transaction
-from django.http import QueryDict
+from django.http import HttpRequest, QueryDict
 
 from decisions import store
 from decisions.answers import (
@@ -31,7 +33,24 @@ from decisions.configs.carry import MIGRATION_SOURCES
 from decisions.configs.render import SAMPLE_ANSWERS, deploy_targets, sample_answers
 from decisions.domain import Criteria, QuestionInfo, TemplateInfo
 from decisions.models import MAX_POINTS, ConfigTemplate, Effect, Expectation, Option, Question, Server
+from decisions.setups import (
+    COMMAND,
+    DOCKERFILE,
+    GUNICORN_CONF,
+    HYPERCORN_TOML,
+    MAX_BYTES,
+    MAX_FILES,
+    PROCFILE,
+    PYPROJECT,
+    REQUIREMENTS,
+    SUPERVISOR_CONF,
+    SYSTEMD_UNIT,
+    UWSGI_INI,
+    Reading,
+    read_setup,
+)
 from decisions.signals import one_version_bump
+from decisions.uploads import HeldInMemory
 
 ADDED, CHANGED, REMOVED = "added", "changed", "removed"
 
@@ -517,3 +536,96 @@ def questionnaire_form(criteria: Criteria) -> type[QuestionnaireForm]:
         form_class.base_fields = SharedFields(form_class.base_fields)
         _form_classes[criteria.key] = form_class
     return form_class
+
+
+# Start from your current setup (issue 20): pasted text, uploads, or both, read by decisions.setups.
+KINDS = (UWSGI_INI, GUNICORN_CONF, HYPERCORN_TOML, PROCFILE, DOCKERFILE, SYSTEMD_UNIT, SUPERVISOR_CONF, REQUIREMENTS)
+KIND_CHOICES = (("", "Tell from the text"), *((kind, kind) for kind in (*KINDS, PYPROJECT, COMMAND)))
+KINDS_READ = ", ".join((*KINDS, PYPROJECT)) + " or a command line"
+TEXT_ALLOWED = (f"UTF-8 text of at most {MAX_BYTES} bytes: a {KINDS_READ}",)
+FILE_ALLOWED = (f"at most {MAX_FILES} files of at most {MAX_BYTES} bytes each, UTF-8 or UTF-16 text: {KINDS_READ}",)
+
+
+class UploadsInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class UploadsField(forms.Field):
+    """One or more uploaded files (decisions.uploads keeps them in memory), at most MAX_FILES of at most MAX_BYTES
+    each; their (name, bytes)."""
+
+    widget = UploadsInput
+
+    def __init__(self):
+        super().__init__(required=False)
+
+    def to_python(self, uploads: list) -> list[tuple[str, bytes]]:
+        if len(uploads) > MAX_FILES:
+            raise forms.ValidationError(f"Give at most {MAX_FILES} files at once, not {len(uploads)}.")
+        too_large = [f"{upload.name} is {upload.size} bytes" for upload in uploads if upload.size > MAX_BYTES]
+        if too_large:
+            raise forms.ValidationError(f"{'; '.join(too_large)}: at most {MAX_BYTES} bytes a file.")
+        return [(upload.name, upload.read()) for upload in uploads]
+
+
+class ImportForm(forms.Form):
+    """A team's setup to start from: pasted text (its kind told, or read from the text), files, or both. Valid once
+    something in them answers a question or carries a setting; `reading` is then what was read."""
+
+    text = forms.CharField(required=False, strip=False, label="Paste a file or a command line")
+    kind = forms.ChoiceField(required=False, choices=KIND_CHOICES, label="What is it?")
+    file = UploadsField()
+    reading: Reading
+
+    def __init__(self, *args, refused: tuple[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refused = refused  # (field, message): the body could not be read
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"].replace("\r\n", "\n")
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > MAX_BYTES:
+            raise forms.ValidationError(f"The text is {size} bytes: paste at most {MAX_BYTES}.")
+        return text
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.refused:
+            raise forms.ValidationError(dict([self.refused]))
+        if self.errors:
+            return cleaned
+        pasted = [(cleaned["kind"] or None, cleaned["text"])] if cleaned["text"].strip() else []
+        if not pasted and not cleaned["file"]:
+            raise forms.ValidationError({"text": "Paste a file's text or a command line, or choose files to upload."})
+        self.reading = read_setup([*pasted, *cleaned["file"]])
+        if not self.reading.answers and not self.reading.settings:
+            found = "; ".join(str(problem) for problem in self.reading.problems) or (
+                "nothing in it says how the app is served, what it is built with or how the server is tuned"
+            )
+            raise forms.ValidationError({"file" if cleaned["file"] else "text": f"Nothing could be read: {found}."})
+        return cleaned
+
+    def field_errors(self) -> dict[str, FieldError]:
+        allowed = {"text": TEXT_ALLOWED, "file": FILE_ALLOWED, "kind": tuple(kind for kind, _ in KIND_CHOICES[1:])}
+        return {name: FieldError(" ".join(problems), allowed[name]) for name, problems in self.errors.items()}
+
+
+def read_import(request: HttpRequest) -> ImportForm:
+    """The import form bound to a POST, its uploads held in memory (decisions.uploads). A body Django refuses to
+    read (too many files or fields, too much text) is the form's error, not a 400 page of Django's own."""
+    request.upload_handlers = [HeldInMemory(request)]
+    try:
+        return ImportForm(request.POST, request.FILES)
+    except TooManyFilesSent:
+        refused = (
+            "file",
+            f"More than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files were sent: give at most {MAX_FILES}.",
+        )
+    except TooManyFieldsSent:
+        refused = (
+            "text",
+            f"More than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields were sent: give text, kind and file.",
+        )
+    except RequestDataTooBig:
+        refused = ("text", f"The text is over {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes: paste at most {MAX_BYTES}.")
+    return ImportForm({}, refused=refused)

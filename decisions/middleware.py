@@ -6,6 +6,7 @@ under that key, per content encoding. The key holds the criteria version, which 
 every request (one raw query), so an admin's edit shows at once on every worker and instance, whatever the cache
 backend.
 
+A request that brings a session is never answered from the cache, nor its response stored (caching.personal).
 Only a response the key covers is stored (no cookie set, no Vary but what the key holds): it holds no secret to
 hide from BREACH-style guessing, which is also why it is compressed without Django's random padding.
 """
@@ -19,7 +20,7 @@ from django.middleware.gzip import re_accepts_gzip
 from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response
 
-from decisions.caching import KeyFunction, ResponseKey, cache_control, key_of
+from decisions.caching import KeyFunction, ResponseKey, cache_control, key_of, personal
 
 
 class SentResponseCache:
@@ -27,7 +28,8 @@ class SentResponseCache:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        key_function = _key_function(request.path_info) if request.method in ("GET", "HEAD") else None
+        keyed_request = request.method in ("GET", "HEAD") and not personal(request)
+        key_function = _key_function(request.path_info) if keyed_request else None
         if key_function is None:
             return _with_policy(None, self.get_response(request))
         # HEAD shares GET's entries: Django answers it with the body too, and the server leaves the body out.

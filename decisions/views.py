@@ -8,12 +8,14 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_safe
+from django.views.csrf import csrf_failure
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import replace_url
 from django_htmx.middleware import HtmxDetails
 
@@ -27,7 +29,17 @@ from decisions.configs.render import Bundle, ConfigError, recommended_bundle, re
 from decisions.contract import FRAMEWORK
 from decisions.decision_record import DecisionRecord, decision_record
 from decisions.domain import Criteria, TemplateInfo
-from decisions.forms import PARAMETERS, FieldError, questionnaire_form, read_questionnaire
+from decisions.forms import (
+    CARRIED_PARAMETERS,
+    KIND_CHOICES,
+    PARAMETERS,
+    FieldError,
+    ImportForm,
+    questionnaire_form,
+    read_import,
+    read_questionnaire,
+)
+from decisions.imported import from_this_site, remember, shown_on
 from decisions.measured import (
     CellFigures,
     Spread,
@@ -39,6 +51,9 @@ from decisions.measured import (
     workloads_for,
 )
 from decisions.scoring import Change, Ranking, Sensitivity, compare_versions, rank, what_would_change
+from decisions.setups import MAX_FILES, NotCarried
+from decisions.setups.report import reading_data
+from decisions.setups.share import share_query
 from decisions.sharing import share_description, share_title
 
 # A longer file (compare.py) is offered for download only: inline, it would outweigh the rest of the page.
@@ -245,6 +260,9 @@ def _questionnaire_context(request: HttpRequest, criteria: Criteria, answers: An
         for name in PARAMETERS
     ]
     return {
+        "carried_fields": _carried_fields(request, fields, answers, errors),
+        "import_kinds": KIND_CHOICES[1:],
+        "import_most_files": MAX_FILES,
         "criteria": criteria,
         "answers": answers,
         "errors": errors,
@@ -252,6 +270,30 @@ def _questionnaire_context(request: HttpRequest, criteria: Criteria, answers: An
         "parameters": parameters,
         "answered_count": len(answers.choices),
     }
+
+
+def _carried_fields(request: HttpRequest, fields: dict, answers: Answers, errors: dict) -> list[dict]:
+    """The settings a link carries (or names, perhaps wrongly), as the questionnaire keeps and shows them: each with
+    its values, one input each (static and env repeat)."""
+    carried = answers.carried
+    values = {
+        **{key: [str(value)] for key, value in carried.numbers},
+        STATIC: [f"{prefix}={directory}" for prefix, directory in carried.static],
+        ENV: [f"{name}={value}" for name, value in carried.env],
+        MIGRATED_FROM: [carried.migrated_from] if carried.migrated_from else [],
+    }
+    return [
+        {
+            "name": name,
+            "label": fields[name].label or name,
+            "type": fields[name].widget.input_type,
+            "attrs": fields[name].widget.attrs,
+            "given": (request.GET.getlist(name) if name in errors else values.get(name)) or [""],
+            "error": errors.get(name),
+        }
+        for name in CARRIED_PARAMETERS
+        if name in request.GET
+    ]
 
 
 # A page and its htmx partial are different responses at one address.
@@ -274,7 +316,8 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
         return _invalid(request, parsed)
     template = "decisions/partials/result_region.html" if request.htmx else "decisions/home.html"
     questionnaire = _questionnaire_context(request, parsed.current, parsed.answers, {})
-    response = render(request, template, questionnaire | result_context(request, parsed))
+    imported = {"imported": shown_on(request)}
+    response = render(request, template, questionnaire | result_context(request, parsed) | imported)
     if request.htmx:  # the address bar becomes the share link of the answers
         replace_url(response, _with_query(_path("home"), parsed.answers.pinned_query(parsed.criteria)))
     return response
@@ -636,3 +679,88 @@ def decision_record_download(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(record.text, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, record.filename)
     return response
+
+
+# Start from your current setup (issue 20): the form's POST answers with a 303 to the share link of what was read,
+# and the page there shows where each answer was read (decisions.imported); /import.json says the same as JSON.
+
+
+@csrf_exempt  # the body is read with its uploads held in memory first; from_this_site is the check
+@require_POST
+def import_setup(request: HtmxHttpRequest) -> HttpResponse:
+    if not from_this_site(request):
+        return csrf_failure(request, reason="The form was posted from another site.")
+    form = read_import(request)
+    if not form.is_valid():
+        return _import_refused(request, form)
+    answers, criteria, left_out = _imported_answers(request, form)
+    query = answers.pinned_query(criteria)
+    remember(request, query, reading_data(form.reading, left_out))
+    return HttpResponseRedirect(_with_query(_path("home"), query), status=303)
+
+
+def _import_refused(request: HtmxHttpRequest, form: ImportForm) -> HttpResponse:
+    """The home page, unanswered, with the import's errors at its fields and what was pasted."""
+    parsed = _parse(request)
+    ctx = _questionnaire_context(request, parsed.current, parsed.answers, {}) | result_context(request, parsed)
+    ctx |= {
+        "import_errors": form.field_errors(),
+        "import_text": form.data.get("text", ""),
+        "import_kind": form.data.get("kind", ""),
+    }
+    return render(request, "decisions/home.html", ctx, status=400)
+
+
+@csrf_exempt  # no side effects: it reads what it is given and answers
+@require_POST
+def import_json(request: HttpRequest) -> JsonResponse:
+    form = read_import(request)
+    if not form.is_valid():
+        return _errors_json(form.field_errors())
+    answers, criteria, left_out = _imported_answers(request, form)
+    ranking = rank(answers.choices, criteria)
+    plan = plan_for(ranking.recommended.server, answers) if ranking.recommended else None
+    data = reading_data(form.reading, left_out)
+    return JsonResponse(
+        {
+            "answers": data["answers"],
+            "sources": data["sources"],
+            "settings": _carried_settings_json(plan),
+            "not_carried": data["not_carried"],
+            "computed": data["computed"],
+            "not_understood": data["not_understood"],
+            "problems": data["problems"],
+            "recommended": ranking.recommended.server.slug if ranking.recommended else None,
+            "recommend_url": _permalink(request, answers.pinned_query(criteria)),
+        }
+    )
+
+
+def _imported_answers(request: HttpRequest, form: ImportForm) -> tuple[Answers, Criteria, tuple[NotCarried, ...]]:
+    """What was read, as the share link carries it (read by the questionnaire like any link), and what it left
+    out."""
+    query, left_out = share_query(form.reading)
+    current = store.current(criteria_stamp(request))
+    questionnaire = read_questionnaire(QueryDict(query), current=current)
+    questionnaire.is_valid()
+    return questionnaire.answers(), current, left_out
+
+
+def _carried_settings_json(plan: ServerPlan | None) -> list[dict]:
+    """Each setting carried: what it was and what it becomes on the recommended server (the README's rows, without
+    their Markdown)."""
+    if plan is None:
+        return []
+    rows = [(*row.setting.partition(" = ")[::2], row.was, row.became, row.note) for row in plan.migration]
+    env_was = plan.carried_values.env_was
+    rows += [
+        (f"env {name}", value, env_was, "the environment of each deploy file", "") for name, value in plan.carried.env
+    ]
+    return [
+        {"setting": setting, "value": value, "from": _plain(was), "to": _plain(became), "note": _plain(note)}
+        for setting, value, was, became, note in rows
+    ]
+
+
+def _plain(markdown: str) -> str | None:
+    return markdown.replace("`", "") or None

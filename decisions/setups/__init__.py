@@ -172,7 +172,7 @@ def kind_from_content(text: str) -> str | None:
         return PROCFILE
     if lines and starts_a_server(text):
         return COMMAND
-    if lines and re.match(r"^\s*(import\s|from\s|[A-Za-z_]\w*\s*=)", lines[0]):
+    if lines and re.match(r"^\s*(import\s|from\s|[A-Za-z_]\w*\s*=(?!=))", lines[0]):  # not name==version
         return settings_file_kind(text)
     if lines and all(REQUIREMENT_LINE.match(line) for line in lines):
         return REQUIREMENTS

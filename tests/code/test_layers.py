@@ -34,11 +34,12 @@ LAYERS = (
     ("configs", ("decisions.configs", "decisions.charts", "decisions.decision_record")),
     ("models", ("decisions.models", "decisions.protection")),
     ("store", ("decisions.store", "decisions.signals")),
-    ("forms", ("decisions.forms", "decisions.edits")),
+    ("forms", ("decisions.forms", "decisions.edits", "decisions.uploads")),
     (
         "web",
         (
             "decisions.views",
+            "decisions.imported",
             "decisions.caching",
             "decisions.middleware",
             "decisions.admin",

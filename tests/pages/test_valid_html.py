@@ -10,6 +10,7 @@ from django.conf import settings
 from django.test import RequestFactory
 from django.views.defaults import server_error
 
+from tests.support.imports import SAME_SITE, UWSGI_INI, corpus_text, imported_page
 from tests.support.pinned import QUERY, edit_as_admin, number
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
@@ -39,6 +40,8 @@ def test_every_public_page_and_partial_is_valid_html(client, admin_client, tmp_p
         "result": fetch(client, f"/recommend/?{QUERY}"),
         "servers": fetch(client, "/servers/"),
         "measured": fetch(client, "/measured/"),
+        "home-import-errors": client.post("/import/", {"text": "nothing\n"}, headers=SAME_SITE).content.decode(),
+        "home-carried-errors": fetch(client, "/?framework=flask&timeout=0&static=/media=m&env=A=b&from=uwsgi", 400),
         "404": fetch(client, "/no-such-page/", 404),
         # Django's handler500: the 500 template rendered without a request context.
         "500": server_error(RequestFactory().get("/")).content.decode(),
@@ -49,6 +52,10 @@ def test_every_public_page_and_partial_is_valid_html(client, admin_client, tmp_p
         "home-errors-partial": fetch(client, "/?framework=nope&workers=lots", 400, **HTMX),
         "result-partial": fetch(client, f"/recommend/?{QUERY}", **HTMX),
     }
+    redirect, imported = imported_page(client, text=corpus_text(UWSGI_INI))
+    pages["home-imported"] = imported.content.decode()
+    pages["result-carried"] = fetch(client, redirect["Location"].replace("/?", "/recommend/?"))
+    assert 'id="imported"' in pages["home-imported"] and 'id="migration-title"' in pages["result-carried"]
     edit_as_admin(admin_client)
     pages["changes"] = fetch(client, "/changes/")
     pages["result-outdated"] = fetch(client, f"/recommend/?{QUERY}&v={v}")
