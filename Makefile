@@ -87,9 +87,12 @@ format: install-dev
 superuser: migrate
 	$(BIN)/python manage.py createsuperuser
 
-# The site under wrk, then the admin's impact preview; both run, and it fails when either misses a target.
+# The site under wrk, the admin's impact preview, then compare.py's built-in client beside wrk; all three run, and
+# it fails when any misses a target.
 benchmark: migrate collectstatic
-	$(BIN)/python scripts/benchmark.py; site=$$?; $(BIN)/python scripts/preview_benchmark.py && exit $$site
+	$(BIN)/python scripts/benchmark.py; site=$$?; \
+	$(BIN)/python scripts/preview_benchmark.py; preview=$$?; \
+	$(BIN)/python scripts/kit_client_benchmark.py && exit $$(( site || preview ))
 
 # Every server setup a bundle can produce, on each framework's real app (docs/measuring.md); QUICK=1 a subset. The
 # last line printed is the run file's path. `make measure-compare FIRST=... SECOND=...` checks a second run's ratios.
