@@ -18,6 +18,8 @@ from decisions.models import (
     ConfigTemplate,
     CriteriaSnapshot,
     CriteriaVersion,
+    Effect,
+    Expectation,
     MeasurementRun,
     Option,
     Question,
@@ -25,7 +27,7 @@ from decisions.models import (
     stored_criteria,
     stored_templates,
 )
-from decisions.seeding import default_templates
+from decisions.seeding import default_expectations, default_templates, seed_measurement_files
 from tests.support.admin import key, matrix_data, new_server, question_data, template_data
 from tests.support.bundles import CRITERIA, TEMPLATES, with_effect
 
@@ -207,3 +209,43 @@ def test_migration_0009_brings_the_templates_no_admin_edited_up_to_the_seed_in_o
     template_lines = [line for line in snapshot.changes if ".ini" in line or ".py" in line]
     assert snapshot.by == "migration 0009" and len(template_lines) == 1 and "uwsgi.ini" in template_lines[0]
     assert snapshot.frozen()[1] == stored_templates()
+
+
+@pytest.mark.django_db
+def test_migration_0016_brings_the_reasons_and_expectations_no_admin_edited_up_to_the_measurements():
+    name = "0016_measured_reasons"
+    migration = importlib.import_module(f"decisions.migrations.{name}")
+    historical = MigrationLoader(connection).project_state(("decisions", name)).apps  # models without signals
+
+    def effect(question: str, option: str, server: str) -> Effect:
+        return Effect.objects.get(option__question__slug=question, option__slug=option, server__slug=server)
+
+    # What the earlier seed stored, through querysets that record no version; then one reason an admin rewrote.
+    for question, option, server, points, excluded, reason, *_ in migration.EFFECT_CHANGES:
+        Effect.objects.filter(pk=effect(question, option, server).pk).update(
+            points=points, excluded=excluded, reason=reason
+        )
+    Effect.objects.filter(pk=effect("realtime", "long-polling", "granian").pk).update(reason="Ours: measured at home.")
+    for answers, expected, note in migration.EXPECTATION_CHANGES:
+        Expectation.objects.filter(answers=answers).update(expected=expected, note=note)
+    before = CriteriaVersion.objects.get().number
+
+    migration.update(historical, None)
+    migration.update(historical, None)  # a second run finds nothing left to bring up
+
+    for question, option, server, _, _, _, points, excluded, reason in migration.EFFECT_CHANGES:
+        found = effect(question, option, server)
+        if (question, option, server) == ("realtime", "long-polling", "granian"):
+            assert (found.points, found.reason) == (2, "Ours: measured at home.")  # edited: left as it is
+        else:
+            assert (found.points, found.excluded, found.reason) == (points, excluded, reason)
+    seeded = {row["answers"]: row for row in default_expectations()}
+    for answers, *_ in migration.EXPECTATION_CHANGES:
+        stored = Expectation.objects.get(answers=answers)
+        assert (stored.expected, stored.note) == (seeded[answers]["expected"], seeded[answers]["note"])
+    assert CriteriaVersion.objects.get().number == before + 1
+    snapshot = CriteriaSnapshot.objects.get(number=before + 1)
+    assert snapshot.by == "migration 0016"
+    newest = MeasurementRun.objects.latest()
+    assert newest.source == seed_measurement_files()[-1].read_text(encoding="utf-8")
+    assert snapshot.measurement_run_id == newest.pk

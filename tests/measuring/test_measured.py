@@ -35,7 +35,7 @@ from tests.support.measurements import cell, django_run, run_data
 def test_it_reads_a_run_file():
     run = parse_run(django_run())
     assert (run.host, run.workers, run.rounds, run.quick) == ("testhost", 1, 3, False)
-    assert run.started_at.isoformat() == "2026-12-05T03:00:00+00:00"
+    assert run.started_at.isoformat() == "2026-12-06T03:00:00+00:00"
     assert run.frameworks == ("django", "fastapi")
     assert [w.slug for w in run.workloads] == [HELLO, IO, HELD]
     assert run.workload(HELD).connections == 1000

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def run_file(tmp_path):
-    path = tmp_path / "2026-12-05T0300Z-testhost.json"
+    path = tmp_path / "2026-12-06T0300Z-testhost.json"
     path.write_text(json.dumps(django_run(), indent=1))
     return path
 
@@ -29,14 +29,14 @@ def test_it_imports_a_run_file_verbatim(run_file, capsys):
     assert row.source == run_file.read_text()
     assert (row.cells, row.quick, row.machine) == (14, False, "2 cores (Test CPU), 4.0 GiB, Debian")
     assert row.run == parse_run(django_run())
-    assert "Imported Run of 2026-12-05 03:00 UTC on testhost (14 cells)" in capsys.readouterr().out
+    assert "Imported Run of 2026-12-06 03:00 UTC on testhost (14 cells)" in capsys.readouterr().out
 
 
 def test_it_imports_the_same_file_once(run_file, capsys):
     call_command("import_measurements", str(run_file))
     call_command("import_measurements", str(run_file))
     assert MeasurementRun.objects.filter(host="testhost").count() == 1
-    assert "Already imported: Run of 2026-12-05 03:00 UTC on testhost" in capsys.readouterr().out
+    assert "Already imported: Run of 2026-12-06 03:00 UTC on testhost" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

@@ -49,8 +49,8 @@ def run_data(cells: list[dict], **fields) -> dict:
     return copy.deepcopy(
         {
             "format": FORMAT,
-            "started_at": "2026-12-05T03:00:00+00:00",
-            "finished_at": "2026-12-05T03:12:00+00:00",
+            "started_at": "2026-12-06T03:00:00+00:00",
+            "finished_at": "2026-12-06T03:12:00+00:00",
             "host": "testhost",
             "quick": False,
             "machine": {"cpu": "Test CPU", "cores": 2, "memory_gib": 4.0, "os": "Debian", "kernel": "6.1"},
