@@ -88,6 +88,11 @@ def _parse(request: HttpRequest) -> Parsed:
     return request.parsed
 
 
+def _pinned(request: HttpRequest) -> bool:
+    """The link names its criteria version (v), the current one or an older one."""
+    return "v" in request.GET and not _parse(request).errors
+
+
 def _templates(parsed: Parsed) -> tuple[TemplateInfo, ...]:
     return parsed.templates if parsed.templates is not None else store.current_templates(parsed.criteria)
 
@@ -114,7 +119,7 @@ def _result_key(request: HttpRequest, vary: tuple[str, ...], names_current: bool
         request,
         criteria=parsed.criteria,
         current=parsed.current if names_current else None,
-        pinned="v" in request.GET and not parsed.errors,
+        pinned=_pinned(request),
         query=query,
         vary=vary,
     )
@@ -147,7 +152,7 @@ def result_context(request: HttpRequest, parsed: Parsed) -> dict:
         }
         | _configs_context(parsed, ranking, plans[0] if recommended else None, query, permalink)
         | _outdated_context(request, parsed)
-        | {"measured": measured_for_answers(criteria, answers, ranking)}
+        | {"measured": measured_for_answers(criteria, answers, ranking, _pinned(request))}
     )
 
 
@@ -383,7 +388,7 @@ def result_json(request: HttpRequest) -> JsonResponse:
             "configs_error": ctx["configs_error"] or None,
         }
         | ({"current": _current_json(outdated)} if outdated["outdated"] else {})
-        | measured_json(request, measured_for_answers(criteria, answers, ranking))
+        | measured_json(request, measured_for_answers(criteria, answers, ranking, _pinned(request)))
     )
 
 
@@ -556,12 +561,15 @@ class MeasuredForAnswers(NamedTuple):
     framework: str
     framework_label: str
     sections: tuple[MeasuredSection, ...]
+    page: str  # the measured page of this run: pinned (v) where the result is
     page_anchor: str  # the framework's first table on the measured page
 
 
-def measured_for_answers(criteria: Criteria, answers: Answers, ranking: Ranking) -> MeasuredForAnswers | None:
+def measured_for_answers(
+    criteria: Criteria, answers: Answers, ranking: Ranking, pinned: bool
+) -> MeasuredForAnswers | None:
     """The run `criteria`'s version shows, for the answered framework and workloads; None when the version shows
-    no run or the run did not measure the framework."""
+    no run or the run did not measure the framework. A `pinned` result links to the measured page of its version."""
     shown = store.shown_run(criteria)
     framework = answers.choices.get(FRAMEWORK, "")
     if shown is None or framework not in shown.run.frameworks:
@@ -574,7 +582,12 @@ def measured_for_answers(criteria: Criteria, answers: Answers, ranking: Ranking)
         if (info := run.workload(workload)) and (rows := for_servers(run, framework, workload, servers))
     )
     label = _framework_labels(criteria).get(framework, framework)
-    return MeasuredForAnswers(shown, framework, label, sections, first_anchor(run, framework))
+    page = _measured_page(criteria, pinned)
+    return MeasuredForAnswers(shown, framework, label, sections, page, first_anchor(run, framework))
+
+
+def _measured_page(criteria: Criteria, pinned: bool) -> str:
+    return _with_query(_path("measured"), f"v={criteria.version}") if pinned else _path("measured")
 
 
 def measured_json(request: HttpRequest, measured: MeasuredForAnswers | None) -> dict:
@@ -582,7 +595,7 @@ def measured_json(request: HttpRequest, measured: MeasuredForAnswers | None) -> 
     before runs were shown keeps its JSON, byte for byte."""
     if measured is None:
         return {}
-    page = request.build_absolute_uri(_path("measured"))
+    page = request.build_absolute_uri(measured.page)
     return {
         "measured": [
             _figures_json(section, row) | {"url": f"{page}#{section.anchor}"}
@@ -633,12 +646,21 @@ def _framework_labels(criteria: Criteria) -> dict[str, str]:
     return {option.slug: option.label for option in question.options} if question else {}
 
 
-@keyed(_current_key)
+@keyed(_page_key)
 def measured(request: HttpRequest) -> HttpResponse:
-    """Every framework × workload of the run the current criteria version shows, with the article's claims."""
-    criteria = store.current(criteria_stamp(request))
+    """Every framework × workload of the run the criteria version shows (the current one, or the one `v` pins),
+    with the article's claims."""
+    parsed = _parse(request)
+    ctx = {"criteria": parsed.current, "field_errors": parsed.errors, "shown": None, "current_run": None}
+    ctx |= {"groups": [], "claims": ()}
+    if parsed.errors:
+        return render(request, "decisions/measured.html", ctx, status=400)
+    criteria = parsed.criteria
     shown = store.shown_run(criteria)
-    ctx = {"criteria": criteria, "shown": shown, "groups": [], "claims": ()}
+    current_run = store.shown_run(parsed.current) if _pinned(request) else shown
+    ctx |= {"criteria": criteria, "shown": shown}
+    if current_run is not None and current_run.id != getattr(shown, "id", None):
+        ctx["current_run"] = current_run  # the page says which run the current version shows instead
     if shown is not None:
         labels = _framework_labels(criteria)
         ctx |= {

@@ -187,6 +187,45 @@ def test_a_pinned_link_keeps_showing_the_run_it_was_made_with(client, second_run
     assert current["measured"] != pinned_before["measured"]
 
 
+def test_a_pinned_result_links_to_the_measured_page_of_its_version_which_names_the_current_run(client, second_run):
+    v = number()
+    second_run()
+    pinned = client.get(f"/recommend.json?{HELD_DJANGO}&v={v}").json()
+    assert pinned["measurement_run"]["url"] == f"http://testserver/measured/?v={v}"
+    assert {row["url"] for row in pinned["measured"]} == {f"http://testserver/measured/?v={v}#django-held"}
+    assert f'href="/measured/?v={v}#django-held"' in client.get(f"/recommend/?{HELD_DJANGO}&v={v}").content.decode()
+    assert (
+        client.get(f"/recommend.json?{HELD_DJANGO}").json()["measurement_run"]["url"] == "http://testserver/measured/"
+    )
+
+    then, now = client.get(f"/measured/?v={v}"), client.get("/measured/")
+
+    assert then.status_code == now.status_code == 200
+    assert "5 Dec 2026, 03:56 UTC" in text(then) and "6 Dec 2026, 03:00 UTC" in text(now)
+    notice = f"This is the run criteria version {v} showed, which the link you followed was made with."
+    assert notice in text(then) and "The current run is of 6 Dec 2026." in text(then)
+    assert "This is the run criteria version" not in text(now)
+    assert "This is the run criteria version" not in text(client.get(f"/measured/?v={v + 1}"))  # the current one
+
+
+def test_it_says_when_the_pinned_version_showed_no_run(client):
+    before_runs = CriteriaSnapshot.objects.filter(measurement_run=None).latest("number").number
+    page = text(client.get(f"/measured/?v={before_runs}"))
+    assert (
+        f"Criteria version {before_runs}, which the link you followed was made with, showed no measuring run." in page
+    )
+    assert "The current run is of 5 Dec 2026." in page and "No measuring run is loaded yet." not in page
+
+
+@pytest.mark.parametrize("v", ["abc", "99999", "0"])
+def test_it_answers_a_bad_version_with_a_400_naming_v(client, v):
+    response = client.get(f"/measured/?v={v}")
+    assert response.status_code == 400
+    page = text(response)
+    assert "v :" in page and "a criteria version number that /changes/ lists" in page
+    assert "No measuring run is loaded yet." not in page
+
+
 def test_an_admin_edit_keeps_the_run_and_an_older_run_changes_nothing(admin_client, second_run):
     new = second_run()
     edit_as_admin(admin_client)
