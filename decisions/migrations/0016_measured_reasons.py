@@ -4,7 +4,9 @@
 - the runs the seed now ships (decisions/seed/measurements/) are stored, and the pages show the newest;
 - an effect whose points, exclusion and reason are still the earlier seed's gets the new ones, and so does each of
   the two expectations those points turn (Flask holding long-polling requests, a team on uWSGI holding them) while
-  it still says what the earlier seed said. What an admin edited is left as it is.
+  it still says what the earlier seed said. What an admin edited is left as it is;
+- the tie of Uvicorn and uWSGI, which the second of those stopped showing, gets an expectation of its own
+  (ADDED_EXPECTATION), unless one with its answers exists.
 """
 
 from django.db import migrations
@@ -107,6 +109,10 @@ EXPECTATION_CHANGES = [
     ],
 ]
 
+ADDED_EXPECTATION = (
+    "realtime=long-polling&workload=high-concurrency&current=uwsgi&memory=tight&priority=performance&bottleneck=no"
+)
+
 
 def update(apps, schema_editor):
     MeasurementRun = apps.get_model("decisions", "MeasurementRun")
@@ -129,6 +135,9 @@ def update(apps, schema_editor):
         Expectation.objects.filter(answers=answers, expected=expected, note=note).update(
             expected=new["expected"], note=new["note"], source=new["source"]
         )
+    if not Expectation.objects.filter(answers=ADDED_EXPECTATION).exists():
+        last = Expectation.objects.order_by("-position").values_list("position", flat=True).first()
+        Expectation.objects.create(**seeded[ADDED_EXPECTATION] | {"position": (last or 0) + 1})
     # Migrations use historical models, which send no signal: record the versions as a save and an import would.
     row = CriteriaVersion.objects.select_for_update().filter(pk=1).first()
     if changed:

@@ -228,6 +228,7 @@ def test_migration_0016_brings_the_reasons_and_expectations_no_admin_edited_up_t
     Effect.objects.filter(pk=effect("realtime", "long-polling", "granian").pk).update(reason="Ours: measured at home.")
     for answers, expected, note in migration.EXPECTATION_CHANGES:
         Expectation.objects.filter(answers=answers).update(expected=expected, note=note)
+    Expectation.objects.filter(answers=migration.ADDED_EXPECTATION).delete()
     before = CriteriaVersion.objects.get().number
 
     migration.update(historical, None)
@@ -243,6 +244,8 @@ def test_migration_0016_brings_the_reasons_and_expectations_no_admin_edited_up_t
     for answers, *_ in migration.EXPECTATION_CHANGES:
         stored = Expectation.objects.get(answers=answers)
         assert (stored.expected, stored.note) == (seeded[answers]["expected"], seeded[answers]["note"])
+    added = Expectation.objects.get(answers=migration.ADDED_EXPECTATION)  # once, though the migration ran twice
+    assert added.expected == "uvicorn" and added == Expectation.objects.last()
     assert CriteriaVersion.objects.get().number == before + 1
     snapshot = CriteriaSnapshot.objects.get(number=before + 1)
     assert snapshot.by == "migration 0016"
