@@ -651,25 +651,23 @@ def measured(request: HttpRequest) -> HttpResponse:
     """Every framework × workload of the run the criteria version shows (the current one, or the one `v` pins),
     with the article's claims."""
     parsed = _parse(request)
-    ctx = {"criteria": parsed.current, "field_errors": parsed.errors, "shown": None, "current_run": None}
-    ctx |= {"groups": [], "claims": ()}
     if parsed.errors:
-        return render(request, "decisions/measured.html", ctx, status=400)
-    criteria = parsed.criteria
-    shown = store.shown_run(criteria)
-    current_run = store.shown_run(parsed.current) if _pinned(request) else shown
-    ctx |= {"criteria": criteria, "shown": shown}
-    if current_run is not None and current_run.id != getattr(shown, "id", None):
-        ctx["current_run"] = current_run  # the page says which run the current version shows instead
-    if shown is not None:
-        labels = _framework_labels(criteria)
-        ctx |= {
-            "groups": [
-                (group, labels.get(group.framework, group.framework), speed_chart(group.rows))
-                for group in groups(shown.run)
-            ],
-            "claims": claim_checks(shown.run),
-        }
+        ctx = {"criteria": parsed.current, "field_errors": parsed.errors, "shown": None, "current_run": None}
+        return render(request, "decisions/measured.html", ctx | {"groups": [], "claims": ()}, status=400)
+    shown, current = store.shown_run(parsed.criteria), store.shown_run(parsed.current)
+    labels = _framework_labels(parsed.criteria)
+    ctx = {
+        "criteria": parsed.criteria,
+        "field_errors": {},
+        "shown": shown,
+        # a pinned version's run is not the current one's: the page names the current one
+        "current_run": current if current and current.id != getattr(shown, "id", None) else None,
+        "groups": [
+            (group, labels.get(group.framework, group.framework), speed_chart(group.rows))
+            for group in (groups(shown.run) if shown else ())
+        ],
+        "claims": claim_checks(shown.run) if shown else (),
+    }
     return render(request, "decisions/measured.html", ctx)
 
 
