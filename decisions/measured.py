@@ -3,6 +3,8 @@ framework × workload, each cell's ratio to the run's baseline, the article's th
 figures, and whether a second run reproduces a first. Pure: plain data in, frozen data out; docs/measuring.md.
 """
 
+import itertools
+import math
 import re
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
@@ -68,6 +70,7 @@ class Spread:
     median: float
     low: float
     high: float
+    rounds: int  # how many values it spans
 
     def holds(self, value: float) -> bool:
         return self.low <= value <= self.high
@@ -109,6 +112,7 @@ class MeasuredRun:
     python: str
     versions: Mapping[str, str]
     workers: int
+    recycling: str
     rounds: int
     placement: str
     load_before: str
@@ -204,7 +208,22 @@ class Reproduction:
 
 
 def spread_of(values: Sequence[float]) -> Spread | None:
-    return Spread(statistics.median(values), min(values), max(values)) if values else None
+    return Spread(statistics.median(values), min(values), max(values), len(values)) if values else None
+
+
+def chance_of_reproducing(first_rounds: int, second_rounds: int) -> float:
+    """How often a second run's median lies within the first run's lowest-to-highest round when both runs' rounds
+    are independent draws of one distribution, whatever it is: the share of the equally likely orders of their
+    values in which it does. 0.6 for 3 rounds each, 0.83 for 5, 0.93 for 7. The second run's rounds must be odd in
+    number (the median of an even number is a mean, which the order alone does not place)."""
+    if second_rounds % 2 == 0:
+        raise ValueError(f"the second run's rounds must be odd in number, not {second_rounds}")
+    everyone = range(first_rounds + second_rounds)
+    within = 0
+    for firsts in itertools.combinations(everyone, first_rounds):
+        seconds = [place for place in everyone if place not in firsts]
+        within += firsts[0] < seconds[second_rounds // 2] < firsts[-1]
+    return within / math.comb(first_rounds + second_rounds, first_rounds)
 
 
 # ---------------------------------------------------------------- reading a run file
@@ -234,6 +253,8 @@ def parse_run(data: object) -> MeasuredRun:
         python=_text(run, "python", "the file"),
         versions={str(name): str(version) for name, version in _mapping(run.get("versions"), "versions").items()},
         workers=_typed(method, "workers", int, "method"),
+        # Runs before recycling was turned off for measuring kept the bundles' recycling and did not say so.
+        recycling=_text(method, "recycling", "method") if "recycling" in method else "as each bundle sets it",
         rounds=_typed(method, "rounds", int, "method"),
         placement=_text(method, "placement", "method"),
         load_before=_text(load, "before", "load"),

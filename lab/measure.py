@@ -57,7 +57,13 @@ from lab.proc import group_cpu_seconds, memory_kib, worker_pids
 from lab.serving import NotServing, Server, free_port, serving
 
 WORKERS = 1  # every server runs one worker: the figures compare servers, not how many workers each plan starts
-ROUNDS = 3
+# One worker replaced every 1,000 requests restarts 3 to 16 times in a 2 s run of the minimal response: the figures
+# would measure its restarts, which make the spread of such a cell wider than any difference between servers.
+RECYCLING = (
+    "off: no worker is replaced during the run (the bundles replace Gunicorn's and uWSGI's after about 1,000 requests)"
+)
+ROUNDS = 5
+QUICK_ROUNDS = 3
 WRK_THREADS = 2
 TIMEOUT_SECONDS = 10  # a request unanswered this long counts as an error (wrk's --timeout)
 WARM_UP_REQUESTS = 20
@@ -163,7 +169,7 @@ class Options:
 
 def quick_options() -> Options:
     workloads = tuple(dataclasses.replace(WORKLOADS[slug], seconds=s) for slug, s in QUICK_WORKLOADS.items())
-    return Options(frameworks=QUICK_FRAMEWORKS, workloads=workloads, quick=True)
+    return Options(frameworks=QUICK_FRAMEWORKS, workloads=workloads, rounds=QUICK_ROUNDS, quick=True)
 
 
 @dataclass(frozen=True)
@@ -246,6 +252,10 @@ def setups_for(framework: str, workload: Workload, servers: Sequence[str] = ()) 
             workers=WORKERS,
             rule=f"{WORKERS} worker: every server of the measuring run has {WORKERS}",
             held_capacity=WORKERS * planned.threads if planned.held_capacity else 0,
+            max_requests=0,
+            max_requests_jitter=0,
+            workers_lifetime=0,
+            recycling=f"Recycling {RECYCLING}",
         )
         config_file = SERVER_CONFIG_FILES.get(plan.server.slug, "")
         files = {f.filename: f.content for f in render_bundle(plan, ranking, TEMPLATES)} if config_file else {}
@@ -532,7 +542,10 @@ def run(options: Options, report: Callable[[str], None] = print) -> dict:
         os.sched_setaffinity(0, where.load_cpus)  # this process, wrk and the WebSocket client run there
     started = datetime.now(UTC)
     load_before = uptime()
-    report(f"Placement: {where.describe()}; {WORKERS} worker per server, {options.rounds} interleaved rounds")
+    report(
+        f"Placement: {where.describe()}; {WORKERS} worker per server; {options.rounds} interleaved rounds;"
+        f" recycling {RECYCLING}"
+    )
     cells = []
     with tempfile.TemporaryDirectory(prefix="serverwise-wrk-") as tmp:
         script = Path(tmp, "summary.lua")
@@ -556,6 +569,7 @@ def run(options: Options, report: Callable[[str], None] = print) -> dict:
         "versions": versions(),
         "method": {
             "workers": WORKERS,
+            "recycling": RECYCLING,
             "rounds": options.rounds,
             "placement": where.describe(),
             "criteria": "the seed's (decisions/seed/criteria.json) with cores=1, host 127.0.0.1, deploy systemd",

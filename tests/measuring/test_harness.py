@@ -38,6 +38,15 @@ def test_it_measures_every_server_that_fits_with_one_worker_and_the_bundles_comm
     assert uvicorn.command(measure.placement([0, 1])).startswith("taskset -c 1 uvicorn ")
 
 
+def test_it_measures_no_worker_restarts():
+    setups = {setup.server: setup for setup in measure.setups_for("django", measure.WORKLOADS[HELLO])}
+    assert all(setup.plan.max_requests == setup.plan.workers_lifetime == 0 for setup in setups.values())
+    assert "\nmax_requests = 0\n" in setups["gunicorn"].config
+    assert "max-requests" not in setups["uwsgi"].config
+    assert "--workers-lifetime" not in setups["granian"].command(measure.placement([0, 1]))
+    assert "Recycling off" in setups["gunicorn"].config
+
+
 def test_it_sets_each_server_up_as_the_bundle_does_for_the_workloads_answers():
     held = {setup.server: setup for setup in measure.setups_for("flask", measure.WORKLOADS[HELD])}
     assert set(held) == {"gunicorn", "uwsgi", "granian"}  # Hypercorn would hold WSGI requests on a small pool
@@ -68,7 +77,8 @@ def test_it_measures_against_gunicorn_on_wsgi_else_uvicorn(framework, workload, 
 def test_its_quick_run_is_a_subset():
     quick = measure.quick_options()
     assert set(quick.frameworks) < set(measure.Options().frameworks)
-    assert [w.slug for w in quick.workloads] == [HELLO, IO, HELD] and quick.rounds == measure.ROUNDS
+    assert [w.slug for w in quick.workloads] == [HELLO, IO, HELD]
+    assert quick.rounds == measure.QUICK_ROUNDS < measure.ROUNDS
 
 
 @pytest.mark.slow
@@ -94,6 +104,7 @@ def test_it_measures_its_smallest_slice_and_writes_the_run_file(tmp_path):
     assert path.parent == tmp_path and path.suffix == ".json"
     run = parse_run(json.loads(path.read_text()))
     assert [(c.setup, c.baseline, c.error) for c in run.cells] == [("uvicorn", True, ""), ("granian asgi", False, "")]
+    assert run.recycling == measure.RECYCLING
     for cell in run.cells:
         (figures,) = cell.runs
         assert figures.rps > 0 and figures.requests > 0 and figures.errors == 0 and figures.pss_mib > 0

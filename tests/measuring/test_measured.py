@@ -1,7 +1,10 @@
 """decisions/measured.py: a run file read into data, ratios, the article's claims, reproductions. Pure: no database."""
 
 import json
+import random
 import re
+import statistics
+from fractions import Fraction
 
 import pytest
 
@@ -17,6 +20,7 @@ from decisions.measured import (
     asgi_claim,
     baseline_for,
     cells_for,
+    chance_of_reproducing,
     claim_checks,
     first_anchor,
     gap_change,
@@ -148,6 +152,31 @@ def test_it_finds_a_second_run_within_the_first_runs_spread_or_not():
     failed = [r for r in reproductions(first, parse_run(far)) if not r.reproduced]
     assert [(r.framework, r.workload, r.setup) for r in failed] == [("django", HELLO, "uvicorn")]
     assert len(reproductions(first, first)) == 9  # every cell but the 5 baselines
+
+
+@pytest.mark.parametrize(
+    "first, second, chance",
+    [(3, 3, Fraction(3, 5)), (5, 5, Fraction(5, 6)), (7, 7, Fraction(133, 143)), (1, 5, 0), (2, 1, Fraction(1, 3))],
+)
+def test_it_knows_how_often_a_second_run_of_alike_rounds_lands_within_the_firsts_spread(first, second, chance):
+    assert chance_of_reproducing(first, second) == pytest.approx(float(chance))
+
+
+def test_it_matches_drawing_the_rounds_from_one_distribution():
+    draw = random.Random(19)
+
+    def reproduced() -> bool:
+        first = [draw.gauss(1.0, 0.05) for _ in range(5)]
+        second = [draw.gauss(1.0, 0.05) for _ in range(5)]
+        return min(first) <= statistics.median(second) <= max(first)
+
+    trials = 20_000
+    assert sum(reproduced() for _ in range(trials)) / trials == pytest.approx(chance_of_reproducing(5, 5), abs=0.015)
+
+
+def test_it_does_not_place_the_median_of_an_even_number_of_rounds():
+    with pytest.raises(ValueError, match="odd"):
+        chance_of_reproducing(3, 4)
 
 
 @pytest.mark.parametrize(
