@@ -57,8 +57,8 @@ from lab.proc import group_cpu_seconds, memory_kib, worker_pids
 from lab.serving import NotServing, Server, free_port, serving
 
 WORKERS = 1  # every server runs one worker: the figures compare servers, not how many workers each plan starts
-# One worker replaced every 1,000 requests restarts 3 to 16 times in a 2 s run of the minimal response: the figures
-# would measure its restarts, which make the spread of such a cell wider than any difference between servers.
+# The bundles replace a Gunicorn or uWSGI worker after about 1,000 requests: one worker would restart 3 to 16 times in
+# a 2 s run of the minimal response, and its figures would count restarts, whose number follows the request rate.
 RECYCLING = (
     "off: no worker is replaced during the run (the bundles replace Gunicorn's and uWSGI's after about 1,000 requests)"
 )
