@@ -145,6 +145,12 @@ class MeasuredRun:
         load, cores = self.load_before_minute, self.cores
         return load is not None and cores is not None and load > NOISY_LOAD_PER_CORE * cores
 
+    @property
+    def outside_by_chance(self) -> float | None:
+        """How often a second run's median falls outside a cell's lowest-to-highest round when nothing but the
+        rounds' own variation differs; None for an even number of rounds."""
+        return 1 - chance_of_reproducing(self.rounds, self.rounds) if self.rounds % 2 else None
+
 
 @dataclass(frozen=True)
 class Ratio:

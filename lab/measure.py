@@ -49,7 +49,7 @@ from decisions.contract import (
     WEBSOCKETS,
 )
 from decisions.domain import from_data
-from decisions.measured import FORMAT, HELD, HELLO, IO, WEBSOCKET
+from decisions.measured import FORMAT, HELD, HELLO, IO, NOISY_LOAD_PER_CORE, WEBSOCKET
 from decisions.scoring import rank
 from decisions.seeding import default_criteria
 from lab import realapps
@@ -75,6 +75,9 @@ LOG_TAIL_LINES = 15
 IDLE_CPU = 0.1
 SETTLE_SECONDS = 30
 SERVER_STOP_SECONDS = 1  # the figures are taken: a server still holding requests is killed after 1 s
+# A run begins once the machine is quiet (a load average the pages would not call noisy), or after this long: right
+# after another run, the 1-minute load average still counts that run's last minute.
+QUIET_WAIT_SECONDS = 240
 CRITERIA = from_data(default_criteria())
 TEMPLATES = seed_templates()
 # The real app of each framework (lab/realapps.py). Django's project from startproject is one app with both wsgi.py
@@ -540,6 +543,7 @@ def run(options: Options, report: Callable[[str], None] = print) -> dict:
     where = placement(sorted(os.sched_getaffinity(0)))
     if where.pinned:
         os.sched_setaffinity(0, where.load_cpus)  # this process, wrk and the WebSocket client run there
+    wait_until_quiet(report)
     started = datetime.now(UTC)
     load_before = uptime()
     report(
@@ -591,6 +595,16 @@ def run(options: Options, report: Callable[[str], None] = print) -> dict:
         },
         "cells": cells,
     }
+
+
+def wait_until_quiet(report: Callable[[str], None], load=os.getloadavg, step: float = 5.0) -> None:
+    """Waits, QUIET_WAIT_SECONDS at most, until the 1-minute load average is no more than the pages call quiet."""
+    quiet = NOISY_LOAD_PER_CORE * (os.cpu_count() or 1)
+    deadline = time.monotonic() + QUIET_WAIT_SECONDS
+    if load()[0] > quiet:
+        report(f"Waiting for a load average of {quiet:g} or less (now {load()[0]:.2f}), {QUIET_WAIT_SECONDS} s at most")
+    while load()[0] > quiet and time.monotonic() < deadline:
+        time.sleep(step)
 
 
 def write(data: dict, folder: Path) -> Path:

@@ -252,3 +252,40 @@ def test_migration_0016_brings_the_reasons_and_expectations_no_admin_edited_up_t
     newest = MeasurementRun.objects.latest()
     assert newest.source == seed_measurement_files()[-1].read_text(encoding="utf-8")
     assert snapshot.measurement_run_id == newest.pk
+
+
+@pytest.mark.django_db
+def test_migration_0017_brings_the_runs_without_recycling_and_the_texts_no_admin_edited_up_to_them():
+    name = "0017_runs_without_recycling"
+    migration = importlib.import_module(f"decisions.migrations.{name}")
+    historical = MigrationLoader(connection).project_state(("decisions", name)).apps
+
+    def effect(question: str, option: str, server: str) -> Effect:
+        return Effect.objects.get(option__question__slug=question, option__slug=option, server__slug=server)
+
+    # A database from before it, through querysets that record no version: the earlier texts, one of them edited by
+    # an admin, and the newest run the seed ships not stored, the versions showing the one before.
+    for question, option, server, reason, _ in migration.REASON_CHANGES:
+        Effect.objects.filter(pk=effect(question, option, server).pk).update(reason=reason)
+    Effect.objects.filter(pk=effect("priority", "performance", "hypercorn").pk).update(reason="Ours: measured at home.")
+    for server, limitations, _ in migration.LIMITATIONS_CHANGES:
+        Server.objects.filter(slug=server).update(limitations=limitations)
+    newest, earlier = MeasurementRun.objects.order_by("-started_at")[:2]
+    CriteriaSnapshot.objects.filter(measurement_run=newest).update(measurement_run=earlier)
+    newest.delete()
+    before = CriteriaVersion.objects.get().number
+
+    migration.update(historical, None)
+    migration.update(historical, None)  # a second run finds nothing left to bring up
+
+    for question, option, server, _, reason in migration.REASON_CHANGES:
+        found = effect(question, option, server).reason
+        assert found == ("Ours: measured at home." if server == "hypercorn" else reason)
+    for server, _, limitations in migration.LIMITATIONS_CHANGES:
+        assert Server.objects.get(slug=server).limitations == limitations
+    stored = MeasurementRun.objects.get(source=seed_measurement_files()[-1].read_text(encoding="utf-8"))
+    assert MeasurementRun.objects.count() == len(seed_measurement_files())
+    # One version for the texts, one for the run the pages now show.
+    assert CriteriaVersion.objects.get().number == before + 2
+    texts, run = CriteriaSnapshot.objects.filter(number__gt=before).order_by("number")
+    assert (texts.by, run.by, run.measurement_run_id) == ("migration 0017", "migration 0017", stored.pk)

@@ -215,3 +215,10 @@ def test_it_finds_a_frameworks_first_table_without_reading_every_figure():
     run = parse_run(json.loads(seed_measurement_files()[-1].read_text()))
     for framework in run.frameworks:
         assert first_anchor(run, framework) == next(g.anchor for g in groups(run) if g.framework == framework)
+
+
+@pytest.mark.parametrize("rounds, outside", [(5, 1 / 6), (3, 0.4), (4, None)])
+def test_it_says_how_often_a_second_run_falls_outside_its_spreads_by_chance(rounds, outside):
+    data = django_run()
+    data["method"]["rounds"] = rounds
+    assert parse_run(data).outside_by_chance == (pytest.approx(outside) if outside else None)

@@ -1,0 +1,74 @@
+"""The runs of `make measure` with recycling off, and the texts they contradict, changed to what was measured
+(docs/sources.md, "What the runs without recycling changed"):
+
+- the runs the seed now ships (decisions/seed/measurements/) are stored, and the pages show the newest;
+- a reason or a server's limitations still as the earlier seed wrote them get the new text; what an admin edited is
+  left as it is. No points change.
+"""
+
+from django.db import migrations
+
+from decisions.models import read_criteria, read_templates, record_measurements, record_version
+from decisions.seeding import import_measurements, seed_measurement_files
+
+# [question, option, server, old reason, new reason]
+REASON_CHANGES = [
+    [
+        "workload",
+        "minimal-logic",
+        "granian",
+        "Its Rust HTTP layer answers minimal responses among the fastest of the five for every framework; on WSGI apps uWSGI keeps up with it, and leads on Flask.",
+        "Its Rust HTTP layer answers minimal responses among the fastest of the five for every framework; uWSGI answers more of them for Django and Flask.",
+    ],
+    [
+        "bottleneck",
+        "yes",
+        "granian",
+        "Benchmarked, and the server is the bottleneck: Granian's Rust I/O has among the highest throughput for every framework; on WSGI apps uWSGI keeps up with it, and leads on Flask.",
+        "Benchmarked, and the server is the bottleneck: Granian's Rust I/O has among the highest throughput for every framework; uWSGI's is higher for Django and Flask.",
+    ],
+    [
+        "priority",
+        "performance",
+        "hypercorn",
+        "Slightly lower throughput for plain HTTP/1.1 workloads.",
+        "The lowest throughput of the five for minimal HTTP/1.1 responses, for every framework measured.",
+    ],
+]
+# [server, old limitations, new limitations]
+LIMITATIONS_CHANGES = [
+    [
+        "hypercorn",
+        "Smaller community than Uvicorn\nFewer production deployment examples\nSlightly lower throughput for standard HTTP/1.1 workloads",
+        "Smaller community than Uvicorn\nFewer production deployment examples\nThe lowest throughput of the five for minimal HTTP/1.1 responses",
+    ],
+]
+
+
+def update(apps, schema_editor):
+    MeasurementRun = apps.get_model("decisions", "MeasurementRun")
+    Effect, Server, Option = (apps.get_model("decisions", name) for name in ("Effect", "Server", "Option"))
+    ConfigTemplate = apps.get_model("decisions", "ConfigTemplate")
+    CriteriaVersion = apps.get_model("decisions", "CriteriaVersion")
+    CriteriaSnapshot = apps.get_model("decisions", "CriteriaSnapshot")
+    for path in seed_measurement_files():
+        import_measurements(path.read_text(encoding="utf-8"), MeasurementRun)
+    changed = 0
+    for question, option, server, reason, new_reason in REASON_CHANGES:
+        changed += Effect.objects.filter(
+            option__question__slug=question, option__slug=option, server__slug=server, reason=reason
+        ).update(reason=new_reason)
+    for server, limitations, new_limitations in LIMITATIONS_CHANGES:
+        changed += Server.objects.filter(slug=server, limitations=limitations).update(limitations=new_limitations)
+    # Migrations use historical models, which send no signal: record the versions as a save and an import would.
+    row = CriteriaVersion.objects.select_for_update().filter(pk=1).first()
+    if changed:
+        criteria, templates = read_criteria(Server, Option), read_templates(ConfigTemplate)
+        record_version(CriteriaVersion, CriteriaSnapshot, row, criteria, templates, "migration 0017")
+        row = CriteriaVersion.objects.select_for_update().filter(pk=1).first()
+    record_measurements(CriteriaVersion, CriteriaSnapshot, MeasurementRun, row, "migration 0017")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("decisions", "0016_measured_reasons")]
+    operations = [migrations.RunPython(update, migrations.RunPython.noop)]
