@@ -46,6 +46,7 @@ CLAIM_GRANIAN = "Granian's gains are largest in connection-heavy scenarios with 
 AGREES, DISAGREES, NOT_MEASURED = "agrees", "disagrees", "not measured"
 # A run is noisy when other jobs loaded the machine before it began: a 1-minute load average above this per core.
 NOISY_LOAD_PER_CORE = 0.5
+RATIO_DECIMALS = 2  # a ratio as the pages and make measure-compare report it: 6.36x
 
 
 class InvalidMeasurements(ValueError):
@@ -71,9 +72,6 @@ class Spread:
     low: float
     high: float
     rounds: int  # how many values it spans
-
-    def holds(self, value: float) -> bool:
-        return self.low <= value <= self.high
 
 
 @dataclass(frozen=True)
@@ -209,8 +207,11 @@ class Reproduction:
 
     @property
     def reproduced(self) -> bool:
-        """The second run's ratio lies within the spread the first run reports."""
-        return self.first.holds(self.second.median)
+        """The second run's ratio lies within the spread the first run reports, both as reported (`times`)."""
+        low, high, found = (
+            round(value, RATIO_DECIMALS) for value in (self.first.low, self.first.high, self.second.median)
+        )
+        return low <= found <= high
 
 
 def spread_of(values: Sequence[float]) -> Spread | None:
@@ -560,7 +561,8 @@ def _gap(ratio_median: float) -> float:
 
 
 def times(spread: Spread) -> str:
-    return f"{spread.median:.2f}x ({spread.low:.2f}-{spread.high:.2f})"
+    places = RATIO_DECIMALS
+    return f"{spread.median:.{places}f}x ({spread.low:.{places}f}-{spread.high:.{places}f})"
 
 
 def _workers(run: MeasuredRun) -> str:

@@ -81,6 +81,22 @@ def test_its_quick_run_is_a_subset():
     assert quick.rounds == measure.QUICK_ROUNDS < measure.ROUNDS
 
 
+def test_it_begins_once_the_machine_is_quiet():
+    quiet = measure.NOISY_LOAD_PER_CORE * (os.cpu_count() or 1)
+    loads = iter([3 * quiet, 3 * quiet, 2 * quiet, quiet])
+    said = []
+    measure.wait_until_quiet(said.append, load=lambda: (next(loads),), step=0)
+    assert said == [f"Waiting for a load average of {quiet:g} or less (now {3 * quiet:.2f}), 240 s at most"]
+    assert next(loads, None) is None  # it read the load until it was quiet, and no further
+
+
+def test_it_begins_on_a_busy_machine_after_its_wait(monkeypatch):
+    monkeypatch.setattr(measure, "QUIET_WAIT_SECONDS", 0)
+    said = []
+    measure.wait_until_quiet(said.append, load=lambda: (1000.0,), step=0)
+    assert len(said) == 1
+
+
 @pytest.mark.slow
 def test_it_measures_its_smallest_slice_and_writes_the_run_file(tmp_path):
     finished = subprocess.run(

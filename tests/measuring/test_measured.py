@@ -17,6 +17,8 @@ from decisions.measured import (
     NOT_MEASURED,
     WEBSOCKET,
     InvalidMeasurements,
+    Reproduction,
+    Spread,
     asgi_claim,
     baseline_for,
     cells_for,
@@ -152,6 +154,13 @@ def test_it_finds_a_second_run_within_the_first_runs_spread_or_not():
     failed = [r for r in reproductions(first, parse_run(far)) if not r.reproduced]
     assert [(r.framework, r.workload, r.setup) for r in failed] == [("django", HELLO, "uvicorn")]
     assert len(reproductions(first, first)) == 9  # every cell but the 5 baselines
+
+
+@pytest.mark.parametrize("second, reproduced", [(1.004, True), (0.996, True), (1.006, False)])
+def test_it_compares_ratios_as_it_reports_them(second, reproduced):
+    held = Spread(1.0, 0.999, 1.001, 5)  # reported as 1.00x (1.00-1.00)
+    found = Reproduction("django", HELD, "granian wsgi 32 threads", held, Spread(second, second, second, 5))
+    assert found.reproduced == reproduced
 
 
 @pytest.mark.parametrize(

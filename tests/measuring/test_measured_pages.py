@@ -40,7 +40,7 @@ def test_it_shows_the_shipped_run_with_its_method_machine_and_claims(client):
     response = client.get("/measured/")
     page, html = text(response), response.content.decode()
     assert response.status_code == 200
-    for fact in ("AMD EPYC, 2 cores, 23.5 GiB of memory", "5 Dec 2026, 06:58 UTC", "Python 3.13.0", "granian 2.8.7"):
+    for fact in ("AMD EPYC, 2 cores, 23.5 GiB of memory", "5 Dec 2026, 07:30 UTC", "Python 3.13.0", "granian 2.8.7"):
         assert fact in page, fact
     assert "servers on cores 1, load generator on cores 0 (taskset)" in page
     assert "lab/measure.py" in page and "docs/measuring.md" in page
@@ -48,7 +48,7 @@ def test_it_shows_the_shipped_run_with_its_method_machine_and_claims(client):
     assert [f'id="{group.anchor}"' in html for group in groups(run)] == [True] * len(groups(run)) and groups(run)
     assert "1 worker per server; recycling off: no worker is replaced during the run" in page
     assert "with 5 rounds, a second run's median falls outside them for about 17% of the cells" in page
-    claim = "Measured here: Django on Uvicorn 6.36x (6.27-6.56) Django on gunicorn gthread 32 threads"
+    claim = "Measured here: Django on Uvicorn 6.56x (6.43-6.58) Django on gunicorn gthread 32 threads"
     assert "ASGI servers are 2-4x faster" in page and claim in page
     assert "That is more than the article's 2-4x." in page and page.count("The measurement disagrees.") == 3
 
@@ -203,7 +203,7 @@ def test_a_pinned_result_links_to_the_measured_page_of_its_version_which_names_t
     then, now = client.get(f"/measured/?v={v}"), client.get("/measured/")
 
     assert then.status_code == now.status_code == 200
-    assert "5 Dec 2026, 06:58 UTC" in text(then) and "6 Dec 2026, 03:00 UTC" in text(now)
+    assert "5 Dec 2026, 07:30 UTC" in text(then) and "6 Dec 2026, 03:00 UTC" in text(now)
     notice = f"This is the run criteria version {v} showed, which the link you followed was made with."
     assert notice in text(then) and "The current run is of 6 Dec 2026." in text(then)
     assert "This is the run criteria version" not in text(now)
