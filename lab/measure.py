@@ -167,6 +167,7 @@ class Options:
     workloads: tuple[Workload, ...] = tuple(WORKLOADS.values())
     servers: tuple[str, ...] = ()  # only these server slugs; () for every one that fits
     rounds: int = ROUNDS
+    quiet_wait_seconds: float = QUIET_WAIT_SECONDS
     quick: bool = False
 
 
@@ -543,7 +544,7 @@ def run(options: Options, report: Callable[[str], None] = print) -> dict:
     where = placement(sorted(os.sched_getaffinity(0)))
     if where.pinned:
         os.sched_setaffinity(0, where.load_cpus)  # this process, wrk and the WebSocket client run there
-    wait_until_quiet(report)
+    wait_until_quiet(report, options.quiet_wait_seconds)
     started = datetime.now(UTC)
     load_before = uptime()
     report(
@@ -597,12 +598,14 @@ def run(options: Options, report: Callable[[str], None] = print) -> dict:
     }
 
 
-def wait_until_quiet(report: Callable[[str], None], load=os.getloadavg, step: float = 5.0) -> None:
-    """Waits, QUIET_WAIT_SECONDS at most, until the 1-minute load average is no more than the pages call quiet."""
+def wait_until_quiet(
+    report: Callable[[str], None], seconds: float = QUIET_WAIT_SECONDS, load=os.getloadavg, step: float = 5.0
+) -> None:
+    """Waits, `seconds` at most, until the 1-minute load average is no more than the pages call quiet."""
     quiet = NOISY_LOAD_PER_CORE * (os.cpu_count() or 1)
-    deadline = time.monotonic() + QUIET_WAIT_SECONDS
-    if load()[0] > quiet:
-        report(f"Waiting for a load average of {quiet:g} or less (now {load()[0]:.2f}), {QUIET_WAIT_SECONDS} s at most")
+    deadline = time.monotonic() + seconds
+    if load()[0] > quiet and seconds > 0:
+        report(f"Waiting for a load average of {quiet:g} or less (now {load()[0]:.2f}), {seconds:g} s at most")
     while load()[0] > quiet and time.monotonic() < deadline:
         time.sleep(step)
 

@@ -1,7 +1,7 @@
 """Measures each server setup a bundle can produce on each framework's real app: `make measure` (lab/measure.py).
 
     .venv/bin/python scripts/measure.py [--quick] [--frameworks django,fastapi] [--workloads hello,held]
-        [--servers uvicorn,granian] [--rounds N] [--seconds S] [--out measurements]
+        [--servers uvicorn,granian] [--rounds N] [--seconds S] [--wait S] [--out measurements]
 
 Prints a line per cell as each framework × workload ends, then, last, the path of the run's JSON file.
 """
@@ -33,6 +33,8 @@ def options(arguments: argparse.Namespace) -> measure.Options:
         chosen = dataclasses.replace(chosen, servers=tuple(arguments.servers.split(",")))
     if arguments.rounds:
         chosen = dataclasses.replace(chosen, rounds=arguments.rounds)
+    if arguments.wait is not None:
+        chosen = dataclasses.replace(chosen, quiet_wait_seconds=arguments.wait)
     return chosen
 
 
@@ -46,6 +48,11 @@ def main() -> None:
     parser.add_argument("--servers", help="only these server slugs (each must fit the framework)")
     parser.add_argument("--rounds", type=int, help=f"timed runs per cell (default {measure.ROUNDS})")
     parser.add_argument("--seconds", type=int, help="seconds per timed run, for every workload")
+    parser.add_argument(
+        "--wait",
+        type=float,
+        help=f"seconds to wait at most for a quiet machine before the run (default {measure.QUIET_WAIT_SECONDS})",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "measurements", help="the folder of the run's file")
     arguments = parser.parse_args()
     # Stopped by a signal, the run still stops the servers it started (their contexts end): started in the

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -90,10 +91,12 @@ def test_it_begins_once_the_machine_is_quiet():
     assert next(loads, None) is None  # it read the load until it was quiet, and no further
 
 
-def test_it_begins_on_a_busy_machine_after_its_wait(monkeypatch):
-    monkeypatch.setattr(measure, "QUIET_WAIT_SECONDS", 0)
+def test_it_begins_on_a_busy_machine_after_its_wait():
     said = []
-    measure.wait_until_quiet(said.append, load=lambda: (1000.0,), step=0)
+    started = time.monotonic()
+    measure.wait_until_quiet(said.append, seconds=0.2, load=lambda: (1000.0,), step=0.05)
+    assert 0.2 <= time.monotonic() - started < 5 and len(said) == 1
+    measure.wait_until_quiet(said.append, seconds=0, load=lambda: (1000.0,))  # told not to wait, it says nothing
     assert len(said) == 1
 
 
@@ -108,6 +111,7 @@ def test_it_measures_its_smallest_slice_and_writes_the_run_file(tmp_path):
             "--servers=uvicorn,granian",
             "--rounds=1",
             "--seconds=1",
+            "--wait=0",  # the tests load the machine
             f"--out={tmp_path}",
         ],
         cwd=ROOT,
