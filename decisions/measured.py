@@ -3,6 +3,7 @@ framework × workload, each cell's ratio to the run's baseline, the article's th
 figures, and whether a second run reproduces a first. Pure: plain data in, frozen data out; docs/measuring.md.
 """
 
+import functools
 import itertools
 import math
 import re
@@ -218,6 +219,7 @@ def spread_of(values: Sequence[float]) -> Spread | None:
     return Spread(statistics.median(values), min(values), max(values), len(values)) if values else None
 
 
+@functools.cache
 def chance_of_reproducing(first_rounds: int, second_rounds: int) -> float:
     """How often a second run's median lies within the first run's lowest-to-highest round when both runs' rounds
     are independent draws of one distribution, whatever it is: the share of the equally likely orders of their

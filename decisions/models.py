@@ -139,6 +139,22 @@ def record_version(
     return CriteriaSnapshot.objects.create(**snapshot)
 
 
+def record_migration(apps, changed: bool, by: str) -> None:
+    """What a data migration records, as a save and an import would (its historical models send no signal): a
+    version for its changes to the criteria, if it `changed` them, then one for the run the pages now show, if that
+    changed."""
+    CriteriaVersion, CriteriaSnapshot, MeasurementRun, Server, Option, ConfigTemplate = (
+        apps.get_model("decisions", name)
+        for name in ("CriteriaVersion", "CriteriaSnapshot", "MeasurementRun", "Server", "Option", "ConfigTemplate")
+    )
+    row = CriteriaVersion.objects.select_for_update().filter(pk=1).first()
+    if changed:
+        criteria, templates = read_criteria(Server, Option), read_templates(ConfigTemplate)
+        record_version(CriteriaVersion, CriteriaSnapshot, row, criteria, templates, by)
+        row = CriteriaVersion.objects.select_for_update().filter(pk=1).first()
+    record_measurements(CriteriaVersion, CriteriaSnapshot, MeasurementRun, row, by)
+
+
 def record_measurements(CriteriaVersion, CriteriaSnapshot, MeasurementRun, row, by: str) -> "CriteriaSnapshot | None":
     """The next version: the last snapshot's criteria with the run the pages now show, unless it shows that run
     already (or no version exists yet). The models are passed so that migrations can use it."""

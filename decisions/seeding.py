@@ -220,6 +220,12 @@ def seed_measurement_files() -> list[Path]:
     return sorted(SEED_MEASUREMENTS.glob("*.json"))
 
 
+def import_seed_measurements(MeasurementRun) -> None:
+    """Stores each run the seed ships that is not stored yet; the model is passed so that migrations can use it."""
+    for path in seed_measurement_files():
+        import_measurements(path.read_text(encoding="utf-8"), MeasurementRun)
+
+
 def import_measurements(text: str, MeasurementRun) -> tuple[object, bool]:
     """Stores a run file's text as it is, once: (its row, whether it is new). Raises InvalidMeasurements, naming what
     is wrong, for anything that is not a run."""

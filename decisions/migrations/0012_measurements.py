@@ -6,13 +6,11 @@ loaded as import_measurements loads a file."""
 import django.utils.timezone
 from django.db import migrations, models
 
-from decisions.seeding import import_measurements, seed_measurement_files
+from decisions.seeding import import_seed_measurements
 
 
 def seed(apps, schema_editor):
-    MeasurementRun = apps.get_model("decisions", "MeasurementRun")
-    for path in seed_measurement_files():
-        import_measurements(path.read_text(encoding="utf-8"), MeasurementRun)
+    import_seed_measurements(apps.get_model("decisions", "MeasurementRun"))
 
 
 class Migration(migrations.Migration):

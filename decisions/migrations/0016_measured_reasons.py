@@ -11,8 +11,8 @@
 
 from django.db import migrations
 
-from decisions.models import read_criteria, read_templates, record_measurements, record_version
-from decisions.seeding import default_expectations, import_measurements, seed_measurement_files
+from decisions.models import record_migration
+from decisions.seeding import default_expectations, import_seed_measurements
 
 # [question, option, server, old points, old excluded, old reason, new points, new excluded, new reason]
 EFFECT_CHANGES = [
@@ -115,13 +115,8 @@ ADDED_EXPECTATION = (
 
 
 def update(apps, schema_editor):
-    MeasurementRun = apps.get_model("decisions", "MeasurementRun")
-    Effect, Server, Option = (apps.get_model("decisions", name) for name in ("Effect", "Server", "Option"))
-    ConfigTemplate = apps.get_model("decisions", "ConfigTemplate")
-    CriteriaVersion = apps.get_model("decisions", "CriteriaVersion")
-    CriteriaSnapshot = apps.get_model("decisions", "CriteriaSnapshot")
-    for path in seed_measurement_files():
-        import_measurements(path.read_text(encoding="utf-8"), MeasurementRun)
+    Effect = apps.get_model("decisions", "Effect")
+    import_seed_measurements(apps.get_model("decisions", "MeasurementRun"))
     changed = 0
     for question, option, server, points, excluded, reason, new_points, new_excluded, new_reason in EFFECT_CHANGES:
         changed += Effect.objects.filter(
@@ -138,13 +133,7 @@ def update(apps, schema_editor):
     if not Expectation.objects.filter(answers=ADDED_EXPECTATION).exists():
         last = Expectation.objects.order_by("-position").values_list("position", flat=True).first()
         Expectation.objects.create(**seeded[ADDED_EXPECTATION] | {"position": (last or 0) + 1})
-    # Migrations use historical models, which send no signal: record the versions as a save and an import would.
-    row = CriteriaVersion.objects.select_for_update().filter(pk=1).first()
-    if changed:
-        criteria, templates = read_criteria(Server, Option), read_templates(ConfigTemplate)
-        record_version(CriteriaVersion, CriteriaSnapshot, row, criteria, templates, "migration 0016")
-        row = CriteriaVersion.objects.select_for_update().filter(pk=1).first()
-    record_measurements(CriteriaVersion, CriteriaSnapshot, MeasurementRun, row, "migration 0016")
+    record_migration(apps, bool(changed), "migration 0016")
 
 
 class Migration(migrations.Migration):

@@ -8,8 +8,8 @@
 
 from django.db import migrations
 
-from decisions.models import read_criteria, read_templates, record_measurements, record_version
-from decisions.seeding import import_measurements, seed_measurement_files
+from decisions.models import record_migration
+from decisions.seeding import import_seed_measurements
 
 # [question, option, server, old reason, new reason]
 REASON_CHANGES = [
@@ -46,13 +46,8 @@ LIMITATIONS_CHANGES = [
 
 
 def update(apps, schema_editor):
-    MeasurementRun = apps.get_model("decisions", "MeasurementRun")
-    Effect, Server, Option = (apps.get_model("decisions", name) for name in ("Effect", "Server", "Option"))
-    ConfigTemplate = apps.get_model("decisions", "ConfigTemplate")
-    CriteriaVersion = apps.get_model("decisions", "CriteriaVersion")
-    CriteriaSnapshot = apps.get_model("decisions", "CriteriaSnapshot")
-    for path in seed_measurement_files():
-        import_measurements(path.read_text(encoding="utf-8"), MeasurementRun)
+    Effect, Server = apps.get_model("decisions", "Effect"), apps.get_model("decisions", "Server")
+    import_seed_measurements(apps.get_model("decisions", "MeasurementRun"))
     changed = 0
     for question, option, server, reason, new_reason in REASON_CHANGES:
         changed += Effect.objects.filter(
@@ -60,13 +55,7 @@ def update(apps, schema_editor):
         ).update(reason=new_reason)
     for server, limitations, new_limitations in LIMITATIONS_CHANGES:
         changed += Server.objects.filter(slug=server, limitations=limitations).update(limitations=new_limitations)
-    # Migrations use historical models, which send no signal: record the versions as a save and an import would.
-    row = CriteriaVersion.objects.select_for_update().filter(pk=1).first()
-    if changed:
-        criteria, templates = read_criteria(Server, Option), read_templates(ConfigTemplate)
-        record_version(CriteriaVersion, CriteriaSnapshot, row, criteria, templates, "migration 0017")
-        row = CriteriaVersion.objects.select_for_update().filter(pk=1).first()
-    record_measurements(CriteriaVersion, CriteriaSnapshot, MeasurementRun, row, "migration 0017")
+    record_migration(apps, bool(changed), "migration 0017")
 
 
 class Migration(migrations.Migration):
